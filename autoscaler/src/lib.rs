@@ -1,0 +1,1 @@
+//! Agones WASM autoscaler plugin (Extism).

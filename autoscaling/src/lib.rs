@@ -1,0 +1,1 @@
+//! Agones FleetAutoscaler and KubeAI scaling policies.

@@ -1,0 +1,1 @@
+//! Go `regexp` syntax (RE2) on a Rust engine.

@@ -1,0 +1,1 @@
+//! A local host for kube-scheduler WASM guests.

@@ -1,0 +1,1 @@
+//! Integration tests: built guests run in the simulator host.

@@ -1,0 +1,1 @@
+//! RegexScheduling v1.
