@@ -1,1 +1,3 @@
 //! Guest SDK.
+
+pub mod quantity;
