@@ -4,13 +4,18 @@
 //! decisions that are not obvious (overflow, Go sort order, what a conformance vector can't run).
 #![deny(missing_docs)]
 
+pub mod burst;
 pub mod cron;
 pub mod go;
 pub mod intstr;
+pub mod kubeai;
+pub mod load;
 pub mod pem;
+pub mod plugin;
 pub mod policy;
 pub mod review;
 pub mod validate;
+pub mod webhook;
 pub mod schedule;
 pub mod types;
 
