@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod burst;
+pub mod conformance;
 pub mod cron;
 pub mod go;
 pub mod intstr;

@@ -139,9 +139,9 @@ impl fmt::Debug for Context<'_> {
     }
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// Default gates, no node counts, no exchange, at `now`.
-    pub fn at(now: Instant) -> Context<'static> {
+    pub fn at(now: Instant) -> Context<'a> {
         Context {
             now,
             gates: FeatureGates::default(),
