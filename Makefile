@@ -1,10 +1,45 @@
-# See README.md. `make run` is the main job, `make test` the test suite.
-.PHONY: all build test
+# The two commands a user needs:
+#   make run    build the guests and run them in the simulator on the bundled demo
+#   make test   everything CI checks: formatting, lints, unit and integration tests
+# Both install what they need (the wasm32-wasip1 target) on a fresh machine with Rust and make.
+
+CARGO       ?= cargo
+WASM_TARGET := wasm32-wasip1
+WASM_OUT    := target/$(WASM_TARGET)/release
+STATIC      := static
+
+# package name : module name (static/<module>.wasm)
+GUESTS := regex-v1:regex_v1 regex-v2:regex_v2
+
+.PHONY: all build setup test lint unit bench clean help
+
 all: build
-build:
-	rustup target add wasm32-wasip1
-	cargo build --release --target wasm32-wasip1 -p regex-v1 -p regex-v2
-test:
-	cargo fmt --all --check
-	cargo clippy --workspace --all-targets -- -D warnings
-	cargo test --workspace
+
+help:
+	@echo "make run     build the guests and schedule the demo scenario in the simulator"
+	@echo "make test    fmt check, clippy -D warnings, unit and integration tests"
+	@echo "make build   build static/*.wasm (release, $(WASM_TARGET))"
+	@echo "make bench   benchmarks (numbers, not pass/fail)"
+
+setup:
+	@command -v rustup >/dev/null 2>&1 && { rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET); } || true
+	@command -v rustup >/dev/null 2>&1 && rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+build: setup
+	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(GUESTS),-p $(word 1,$(subst :, ,$(g))))
+	@mkdir -p $(STATIC)
+	@for g in $(GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm $(STATIC)/$$m.wasm; \
+	  printf '%-24s %8d bytes\n' "$(STATIC)/$$m.wasm" $$(wc -c < $(STATIC)/$$m.wasm); done
+
+lint: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit: build
+	$(CARGO) test --workspace
+
+test: lint unit
+
+clean:
+	$(CARGO) clean
+	rm -rf $(STATIC)

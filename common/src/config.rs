@@ -5,8 +5,8 @@
 //! hook call. If the constructor fails, that call returns Error with the constructor's reason, and
 //! the next call tries again.
 
-use crate::abi::{host, Buffer, INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES};
 use crate::Status;
+use crate::abi::{Buffer, INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES, host};
 
 /// The raw `guestConfig` text; `None` when unset or empty (the host cannot tell them apart).
 pub fn raw() -> Result<Option<String>, Status> {
@@ -36,9 +36,8 @@ pub fn raw() -> Result<Option<String>, Status> {
 pub fn json<T: serde::de::DeserializeOwned + Default>() -> Result<T, Status> {
     match raw()? {
         None => Ok(T::default()),
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| Status::error(format!("invalid guestConfig: {e}")))
-        }
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| Status::error(format!("invalid guestConfig: {e}"))),
     }
 }
 
@@ -63,6 +62,9 @@ mod tests {
         assert_eq!(json::<Args>().unwrap(), Args { reverse: true });
         host.config(r#"{"reverse": 1}"#);
         let err = json::<Args>().unwrap_err();
-        assert_eq!(err.reason(), "invalid guestConfig: invalid type: integer `1`, expected a boolean at line 1 column 13");
+        assert_eq!(
+            err.reason(),
+            "invalid guestConfig: invalid type: integer `1`, expected a boolean at line 1 column 13"
+        );
     }
 }

@@ -35,13 +35,19 @@ impl CycleState {
     /// The value of type `T`, if one was stored this cycle.
     pub fn get<T: Any>(&self) -> Option<&T> {
         let id = TypeId::of::<T>();
-        self.entries.iter().find(|(t, _)| *t == id).and_then(|(_, v)| v.downcast_ref())
+        self.entries
+            .iter()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, v)| v.downcast_ref())
     }
 
     /// The value of type `T`, mutably.
     pub fn get_mut<T: Any>(&mut self) -> Option<&mut T> {
         let id = TypeId::of::<T>();
-        self.entries.iter_mut().find(|(t, _)| *t == id).and_then(|(_, v)| v.downcast_mut())
+        self.entries
+            .iter_mut()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, v)| v.downcast_mut())
     }
 
     /// Removes and returns the value of type `T`.

@@ -16,7 +16,9 @@ use std::thread::LocalKey;
 
 use crate::abi::host;
 use crate::hooks::*;
-use crate::object::{send_node_names, FilteredNodes, NodeInfo, NodeScores, NodeStatuses, Pod, PodSource};
+use crate::object::{
+    FilteredNodes, NodeInfo, NodeScores, NodeStatuses, Pod, PodSource, send_node_names,
+};
 use crate::{Code, CycleState, Status};
 
 /// One guest instance's SDK state.
@@ -54,7 +56,11 @@ enum Entry {
     Unreserve,
 }
 
-fn with_guest<P, R>(spec: &Spec<P>, entry: Entry, f: impl FnOnce(&mut Guest<P>) -> Result<R, Status>) -> Result<R, Status> {
+fn with_guest<P, R>(
+    spec: &Spec<P>,
+    entry: Entry,
+    f: impl FnOnce(&mut Guest<P>) -> Result<R, Status>,
+) -> Result<R, Status> {
     let mut guest = match spec.slot.with(Cell::take) {
         Some(guest) => guest,
         None => Box::new(Guest {
@@ -70,15 +76,26 @@ fn with_guest<P, R>(spec: &Spec<P>, entry: Entry, f: impl FnOnce(&mut Guest<P>) 
         guest.pod.reset();
     }
     guest.target.reset();
-    let result = if entry == Entry::Unreserve { unreserve_entry(&mut guest, f) } else { f(&mut guest) };
+    let result = if entry == Entry::Unreserve {
+        unreserve_entry(&mut guest, f)
+    } else {
+        f(&mut guest)
+    };
     spec.slot.with(|slot| slot.set(Some(guest)));
     result
 }
 
 /// Unreserve goes through whichever instance is scheduling now (`ABI.md` §1.3), which may hold
 /// another pod's cycle. Re-read the pod; keep the cycle state only if the cached pod is this pod.
-fn unreserve_entry<P, R>(guest: &mut Guest<P>, f: impl FnOnce(&mut Guest<P>) -> Result<R, Status>) -> Result<R, Status> {
-    let cached_uid = if guest.pod.is_loaded() { guest.pod.uid().ok().map(str::to_owned) } else { None };
+fn unreserve_entry<P, R>(
+    guest: &mut Guest<P>,
+    f: impl FnOnce(&mut Guest<P>) -> Result<R, Status>,
+) -> Result<R, Status> {
+    let cached_uid = if guest.pod.is_loaded() {
+        guest.pod.uid().ok().map(str::to_owned)
+    } else {
+        None
+    };
     guest.pod.reset();
     let same_pod = cached_uid.is_some() && guest.pod.uid().ok() == cached_uid.as_deref();
     if same_pod {
@@ -110,14 +127,16 @@ fn pack(high: i32, low: u32) -> i64 {
 
 /// The `prefilter` export.
 pub fn prefilter<P: PreFilter>(spec: &Spec<P>) -> i32 {
-    code(with_guest(spec, Entry::CycleStart, |g| match g.plugin.pre_filter(&mut g.cycle, &g.pod)? {
-        PreFilterResult::AllNodes => Ok(()),
-        PreFilterResult::Nodes(names) if names.iter().all(String::is_empty) => {
-            Err(Status::unresolvable("no node is left after PreFilter"))
-        }
-        PreFilterResult::Nodes(names) => {
-            send_node_names(&names);
-            Ok(())
+    code(with_guest(spec, Entry::CycleStart, |g| {
+        match g.plugin.pre_filter(&mut g.cycle, &g.pod)? {
+            PreFilterResult::AllNodes => Ok(()),
+            PreFilterResult::Nodes(names) if names.iter().all(String::is_empty) => {
+                Err(Status::unresolvable("no node is left after PreFilter"))
+            }
+            PreFilterResult::Nodes(names) => {
+                send_node_names(&names);
+                Ok(())
+            }
         }
     }))
 }
@@ -134,7 +153,9 @@ pub fn filter<P: Filter>(spec: &Spec<P>) -> i32 {
 pub fn postfilter<P: PostFilter>(spec: &Spec<P>) -> i64 {
     let mut mode = NominatingMode::Noop;
     let status = code(with_guest(spec, Entry::InCycle, |g| {
-        let result = g.plugin.post_filter(&mut g.cycle, &g.pod, &NodeStatuses::default())?;
+        let result = g
+            .plugin
+            .post_filter(&mut g.cycle, &g.pod, &NodeStatuses::default())?;
         if !result.nominated_node.is_empty() {
             host::set_nominated_node_name(result.nominated_node.as_bytes());
         }
@@ -146,7 +167,10 @@ pub fn postfilter<P: PostFilter>(spec: &Spec<P>) -> i64 {
 
 /// The `prescore` export.
 pub fn prescore<P: PreScore>(spec: &Spec<P>) -> i32 {
-    code(with_guest(spec, Entry::InCycle, |g| g.plugin.pre_score(&mut g.cycle, &g.pod, &FilteredNodes::default())))
+    code(with_guest(spec, Entry::InCycle, |g| {
+        g.plugin
+            .pre_score(&mut g.cycle, &g.pod, &FilteredNodes::default())
+    }))
 }
 
 /// The `score` export: score in the high word, status code in the low word.
@@ -164,7 +188,8 @@ pub fn score<P: Score>(spec: &Spec<P>) -> i64 {
 pub fn normalizescore<P: NormalizeScore>(spec: &Spec<P>) -> i32 {
     code(with_guest(spec, Entry::InCycle, |g| {
         let mut scores = NodeScores::load()?;
-        g.plugin.normalize_score(&mut g.cycle, &g.pod, &mut scores)?;
+        g.plugin
+            .normalize_score(&mut g.cycle, &g.pod, &mut scores)?;
         host::set_normalized_score_list(&scores.to_json());
         Ok(())
     }))
@@ -250,7 +275,8 @@ pub fn addpod<P: PreFilterExtensions>(spec: &Spec<P>) -> i32 {
 pub fn removepod<P: PreFilterExtensions>(spec: &Spec<P>) -> i32 {
     code(with_guest(spec, Entry::InCycle, |g| {
         g.node.load_current()?;
-        g.plugin.remove_pod(&mut g.cycle, &g.pod, &g.target, &g.node)
+        g.plugin
+            .remove_pod(&mut g.cycle, &g.pod, &g.target, &g.node)
     }))
 }
 
@@ -274,8 +300,19 @@ pub fn enqueue<P: EnqueueExtensions>(spec: &Spec<P>) {
 /// handles well (§2.6). Panics (a compile error in a `const`) with the reason.
 pub const fn check_exports(hooks: &[&str]) {
     const KNOWN: [&str; 13] = [
-        "enqueue", "prefilter", "filter", "postfilter", "prescore", "score", "normalizescore", "reserve",
-        "permit", "prebind", "bind", "postbind", "prefilter_extensions",
+        "enqueue",
+        "prefilter",
+        "filter",
+        "postfilter",
+        "prescore",
+        "score",
+        "normalizescore",
+        "reserve",
+        "permit",
+        "prebind",
+        "bind",
+        "postbind",
+        "prefilter_extensions",
     ];
     let mut i = 0;
     while i < hooks.len() {
@@ -286,7 +323,9 @@ pub const fn check_exports(hooks: &[&str]) {
             j += 1;
         }
         if !known {
-            panic!("unknown hook: use enqueue, prefilter, filter, postfilter, prescore, score, normalizescore, reserve, permit, prebind, bind, postbind or prefilter_extensions");
+            panic!(
+                "unknown hook: use enqueue, prefilter, filter, postfilter, prescore, score, normalizescore, reserve, permit, prebind, bind, postbind or prefilter_extensions"
+            );
         }
         let mut k = i + 1;
         while k < hooks.len() {
@@ -306,13 +345,22 @@ pub const fn check_exports(hooks: &[&str]) {
         if hooks.len() == 1 && lists(hooks, "prefilter") {
             return;
         }
-        panic!("export filter, score, reserve, permit or bind: the host refuses other sets (`wasm: filter, score, reserve, permit or bind must be exported`)");
+        panic!(
+            "export filter, score, reserve, permit or bind: the host refuses other sets (`wasm: filter, score, reserve, permit or bind must be exported`)"
+        );
     }
-    let binding = [lists(hooks, "permit"), lists(hooks, "prebind"), lists(hooks, "bind"), lists(hooks, "postbind")];
+    let binding = [
+        lists(hooks, "permit"),
+        lists(hooks, "prebind"),
+        lists(hooks, "bind"),
+        lists(hooks, "postbind"),
+    ];
     let any_binding = binding[0] || binding[1] || binding[2] || binding[3];
     let all_binding = binding[0] && binding[1] && binding[2] && binding[3];
     if any_binding && !all_binding {
-        panic!("export permit, prebind, bind and postbind together: otherwise the host leaks an instance per pod or binds on the wrong instance (ABI.md 2.6); Permit, PreBind, Bind and PostBind have no-op defaults");
+        panic!(
+            "export permit, prebind, bind and postbind together: otherwise the host leaks an instance per pod or binds on the wrong instance (ABI.md 2.6); Permit, PreBind, Bind and PostBind have no-op defaults"
+        );
     }
     // The group sets the host rejects at load time although real hooks are exported (§2.4).
     let set = (f as u8) | (s as u8) << 1 | (r as u8) << 2 | (p as u8) << 3 | (b as u8) << 4;
@@ -321,11 +369,22 @@ pub const fn check_exports(hooks: &[&str]) {
     const R: u8 = 4;
     const P: u8 = 8;
     const B: u8 = 16;
-    const REJECTED: [u8; 8] = [R | P, F | R | P, F | R | B, F | P | B, S | R | P, F | S | R | P, F | R | P | B, S | R | P | B];
+    const REJECTED: [u8; 8] = [
+        R | P,
+        F | R | P,
+        F | R | B,
+        F | P | B,
+        S | R | P,
+        F | S | R | P,
+        F | R | P | B,
+        S | R | P | B,
+    ];
     let mut i = 0;
     while i < REJECTED.len() {
         if set == REJECTED[i] {
-            panic!("the host rejects this export set at load time (RP, FRP, FRB, FPB, SRP, FSRP, FRPB and SRPB, ABI.md 2.4): add score, or drop reserve or permit");
+            panic!(
+                "the host rejects this export set at load time (RP, FRP, FRB, FPB, SRP, FSRP, FRPB and SRPB, ABI.md 2.4): add score, or drop reserve or permit"
+            );
         }
         i += 1;
     }
@@ -333,7 +392,9 @@ pub const fn check_exports(hooks: &[&str]) {
         panic!("prescore and normalizescore are only called with score: export score too");
     }
     if (lists(hooks, "postfilter") || lists(hooks, "prefilter_extensions")) && !f {
-        panic!("postfilter and prefilter_extensions are only called with filter: export filter too");
+        panic!(
+            "postfilter and prefilter_extensions are only called with filter: export filter too"
+        );
     }
 }
 
@@ -378,9 +439,15 @@ mod tests {
     fn packing_matches_the_host() {
         assert_eq!(crate::testing::unpack_score(pack(100, 0)), (100, 0));
         assert_eq!(crate::testing::unpack_score(pack(-1, 2)), (-1, 2));
-        assert_eq!(crate::testing::unpack_score(pack(i32::MIN, i32::MAX as u32)), (i32::MIN, i32::MAX));
+        assert_eq!(
+            crate::testing::unpack_score(pack(i32::MIN, i32::MAX as u32)),
+            (i32::MIN, i32::MAX)
+        );
         assert_eq!(crate::testing::unpack_permit(pack(4, 10_000)), (4, 10_000));
-        assert_eq!(crate::testing::unpack_permit(pack(0, u32::MAX)), (0, u32::MAX));
+        assert_eq!(
+            crate::testing::unpack_permit(pack(0, u32::MAX)),
+            (0, u32::MAX)
+        );
     }
 
     #[test]
@@ -391,7 +458,9 @@ mod tests {
         check_exports(&["prefilter"]);
         check_exports(&["prefilter", "filter", "prescore", "score"]);
         check_exports(&["score", "permit", "prebind", "bind", "postbind"]);
-        check_exports(&["filter", "score", "reserve", "permit", "prebind", "bind", "postbind"]);
+        check_exports(&[
+            "filter", "score", "reserve", "permit", "prebind", "bind", "postbind",
+        ]);
         check_exports(&["reserve", "bind", "prebind", "permit", "postbind"]);
         check_exports(&["filter", "reserve"]);
     }
@@ -404,17 +473,31 @@ mod tests {
             (&["prescore"], "must be exported"),
             (&["filter", "permit"], "together"),
             (&["filter", "bind"], "together"),
-            (&["filter", "permit", "prebind", "bind", "postbind"], "host rejects"),
-            (&["score", "reserve", "permit", "prebind", "bind", "postbind"], "host rejects"),
-            (&["filter", "reserve", "permit", "prebind", "bind", "postbind"], "host rejects"),
+            (
+                &["filter", "permit", "prebind", "bind", "postbind"],
+                "host rejects",
+            ),
+            (
+                &["score", "reserve", "permit", "prebind", "bind", "postbind"],
+                "host rejects",
+            ),
+            (
+                &["filter", "reserve", "permit", "prebind", "bind", "postbind"],
+                "host rejects",
+            ),
             (&["filter", "prescore"], "score too"),
             (&["score", "postfilter"], "filter too"),
             (&["filter", "filter"], "twice"),
             (&["filter", "unreserve"], "unknown hook"),
         ];
         for (hooks, want) in cases {
-            let err = std::panic::catch_unwind(|| check_exports(hooks)).expect_err(&format!("{hooks:?}"));
-            let msg = err.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| err.downcast_ref::<String>().cloned()).unwrap();
+            let err =
+                std::panic::catch_unwind(|| check_exports(hooks)).expect_err(&format!("{hooks:?}"));
+            let msg = err
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| err.downcast_ref::<String>().cloned())
+                .unwrap();
             assert!(msg.contains(want), "{hooks:?}: {msg}");
         }
     }

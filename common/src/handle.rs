@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::abi::{host, Buffer, INITIAL_VALUE_BUFFER, MAX_LIST_BYTES};
-use crate::proto::{Message, NodeView};
 use crate::Status;
+use crate::abi::{Buffer, INITIAL_VALUE_BUFFER, MAX_LIST_BYTES, host};
+use crate::proto::{Message, NodeView};
 
 /// Every node of the scheduler's snapshot (`k8s.io/api.nodeList`).
 ///
@@ -26,7 +26,9 @@ pub struct NodeList {
 impl NodeList {
     /// Each node, in the host's order.
     pub fn iter(&self) -> impl Iterator<Item = Result<NodeView<'_>, Status>> + '_ {
-        Message::new(self.buf.value()).repeated(2).map(|m| Ok(NodeView::from(m?)))
+        Message::new(self.buf.value())
+            .repeated(2)
+            .map(|m| Ok(NodeView::from(m?)))
     }
 }
 
@@ -109,9 +111,13 @@ mod tests {
     #[test]
     fn node_list_reads_every_node() {
         let host = FakeHost::new();
-        host.add_node("a", NodeBuilder::new("a").build()).add_node("b", NodeBuilder::new("b").label("x", "y").build());
+        host.add_node("a", NodeBuilder::new("a").build())
+            .add_node("b", NodeBuilder::new("b").label("x", "y").build());
         let list = nodes().unwrap();
-        let names: Vec<String> = list.iter().map(|n| n.unwrap().metadata().name().unwrap().to_owned()).collect();
+        let names: Vec<String> = list
+            .iter()
+            .map(|n| n.unwrap().metadata().name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["a", "b"]);
         assert_eq!(host.calls("k8s.io/api.nodeList"), 1);
     }
@@ -127,11 +133,27 @@ mod tests {
     #[test]
     fn events_use_the_host_json_names() {
         let host = FakeHost::new();
-        let pod = ObjectReference { kind: "Pod".into(), api_version: "v1".into(), name: "p".into(), namespace: "ns".into(), uid: "u".into(), resource_version: "1".into() };
-        record_event(&pod, None, EventType::Warning, "FleetPressure", "Score", "100% short");
+        let pod = ObjectReference {
+            kind: "Pod".into(),
+            api_version: "v1".into(),
+            name: "p".into(),
+            namespace: "ns".into(),
+            uid: "u".into(),
+            resource_version: "1".into(),
+        };
+        record_event(
+            &pod,
+            None,
+            EventType::Warning,
+            "FleetPressure",
+            "Score",
+            "100% short",
+        );
         assert_eq!(
             host.events(),
-            [r#"{"RegardingReference":{"Kind":"Pod","APIVersion":"v1","Name":"p","Namespace":"ns","UID":"u","ResourceVersion":"1"},"RelatedReference":{"Kind":"","APIVersion":"","Name":"","Namespace":"","UID":"","ResourceVersion":""},"Eventtype":"Warning","Reason":"FleetPressure","Action":"Score","Note":"100%% short"}"#]
+            [
+                r#"{"RegardingReference":{"Kind":"Pod","APIVersion":"v1","Name":"p","Namespace":"ns","UID":"u","ResourceVersion":"1"},"RelatedReference":{"Kind":"","APIVersion":"","Name":"","Namespace":"","UID":"","ResourceVersion":""},"Eventtype":"Warning","Reason":"FleetPressure","Action":"Score","Note":"100%% short"}"#
+            ]
         );
     }
 }

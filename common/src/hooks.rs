@@ -57,13 +57,23 @@ pub struct PostFilterResult {
 /// PostFilter: runs when no node passed Filter (e.g. to preempt).
 pub trait PostFilter {
     /// `statuses` holds the nodes that failed Filter with an explicit status.
-    fn post_filter(&mut self, cycle: &mut CycleState, pod: &Pod, statuses: &NodeStatuses) -> Result<PostFilterResult, Status>;
+    fn post_filter(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        statuses: &NodeStatuses,
+    ) -> Result<PostFilterResult, Status>;
 }
 
 /// PreScore: runs once per cycle before Score, with the nodes that passed Filter.
 pub trait PreScore {
     /// Prepares per-cycle scoring state; `Err(Status::skip())` skips this plugin's Score.
-    fn pre_score(&mut self, cycle: &mut CycleState, pod: &Pod, nodes: &FilteredNodes) -> Result<(), Status>;
+    fn pre_score(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        nodes: &FilteredNodes,
+    ) -> Result<(), Status>;
 }
 
 /// Score: ranks one feasible node. Keep scores in 0‥100: kube-scheduler rejects others.
@@ -78,13 +88,19 @@ pub trait Score {
 /// land on the wrong nodes (`ABI.md` §3.3.4); [`crate::export!`] warns when it is exported.
 pub trait NormalizeScore {
     /// Changes `scores` in place.
-    fn normalize_score(&mut self, cycle: &mut CycleState, pod: &Pod, scores: &mut NodeScores) -> Result<(), Status>;
+    fn normalize_score(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        scores: &mut NodeScores,
+    ) -> Result<(), Status>;
 }
 
 /// Reserve and Unreserve, always exported together (the host needs both).
 pub trait Reserve {
     /// Reserves resources on `node_name` for the pod.
-    fn reserve(&mut self, cycle: &mut CycleState, pod: &Pod, node_name: &str) -> Result<(), Status>;
+    fn reserve(&mut self, cycle: &mut CycleState, pod: &Pod, node_name: &str)
+    -> Result<(), Status>;
 
     /// Undoes [`Reserve::reserve`]. The host may run this on another pod's instance (`ABI.md`
     /// §1.3): the SDK re-reads the pod, and passes an empty cycle state unless it can tell the
@@ -106,7 +122,12 @@ pub enum PermitDecision {
 /// (`ABI.md` §2.6).
 pub trait Permit {
     /// Allows, delays or (with `Err`) rejects binding to `node_name`.
-    fn permit(&mut self, _cycle: &mut CycleState, _pod: &Pod, _node_name: &str) -> Result<PermitDecision, Status> {
+    fn permit(
+        &mut self,
+        _cycle: &mut CycleState,
+        _pod: &Pod,
+        _node_name: &str,
+    ) -> Result<PermitDecision, Status> {
         Ok(PermitDecision::Allow)
     }
 }
@@ -114,7 +135,12 @@ pub trait Permit {
 /// PreBind: runs before binding.
 pub trait PreBind {
     /// Prepares binding to `node_name`.
-    fn pre_bind(&mut self, _cycle: &mut CycleState, _pod: &Pod, _node_name: &str) -> Result<(), Status> {
+    fn pre_bind(
+        &mut self,
+        _cycle: &mut CycleState,
+        _pod: &Pod,
+        _node_name: &str,
+    ) -> Result<(), Status> {
         Ok(())
     }
 }
@@ -122,7 +148,12 @@ pub trait PreBind {
 /// Bind: binds the pod. The default answers Skip, so the next binder (DefaultBinder) binds.
 pub trait Bind {
     /// Binds the pod to `node_name`; `Err(Status::skip())` leaves it to the next binder.
-    fn bind(&mut self, _cycle: &mut CycleState, _pod: &Pod, _node_name: &str) -> Result<(), Status> {
+    fn bind(
+        &mut self,
+        _cycle: &mut CycleState,
+        _pod: &Pod,
+        _node_name: &str,
+    ) -> Result<(), Status> {
         Err(Status::skip())
     }
 }
@@ -137,9 +168,21 @@ pub trait PostBind {
 /// ask "would the pod fit if `target` were added to / removed from `node`?".
 pub trait PreFilterExtensions {
     /// `target` is being added to `node`.
-    fn add_pod(&mut self, cycle: &mut CycleState, pod: &Pod, target: &Pod, node: &NodeInfo) -> Result<(), Status>;
+    fn add_pod(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        target: &Pod,
+        node: &NodeInfo,
+    ) -> Result<(), Status>;
     /// `target` is being removed from `node`.
-    fn remove_pod(&mut self, cycle: &mut CycleState, pod: &Pod, target: &Pod, node: &NodeInfo) -> Result<(), Status>;
+    fn remove_pod(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        target: &Pod,
+        node: &NodeInfo,
+    ) -> Result<(), Status>;
 }
 
 /// A kind of object whose changes can make a pending pod schedulable (`ABI.md` §3.3.6).

@@ -149,7 +149,11 @@ mod tests {
     use crate::testing::{FakeHost, Log};
 
     fn log(severity: i32, message: &str, kvs: &[&str]) -> Log {
-        Log { severity, message: message.into(), kvs: kvs.iter().map(|s| s.to_string()).collect() }
+        Log {
+            severity,
+            message: message.into(),
+            kvs: kvs.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -166,7 +170,11 @@ mod tests {
                 log(0, "careful", &["severity", "warning"]),
             ]
         );
-        assert_eq!(host.calls("k8s.io/klog.severity"), 1, "severity is read once");
+        assert_eq!(
+            host.calls("k8s.io/klog.severity"),
+            1,
+            "severity is read once"
+        );
     }
 
     #[test]

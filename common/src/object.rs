@@ -4,9 +4,12 @@
 
 use std::cell::{Cell, OnceCell};
 
-use crate::abi::{host, Buffer, ReadError, INITIAL_NAME_BUFFER, INITIAL_VALUE_BUFFER, MAX_LIST_BYTES, MAX_OBJECT_BYTES};
-use crate::proto::{NodeView, ObjectMeta, PodView};
 use crate::Status;
+use crate::abi::{
+    Buffer, INITIAL_NAME_BUFFER, INITIAL_VALUE_BUFFER, MAX_LIST_BYTES, MAX_OBJECT_BYTES, ReadError,
+    host,
+};
+use crate::proto::{NodeView, ObjectMeta, PodView};
 
 /// A value read from the host on first use and kept until reset. The buffer is reused across
 /// resets, so steady-state reads allocate nothing.
@@ -18,12 +21,20 @@ struct Lazy {
 
 impl core::fmt::Debug for Lazy {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Lazy").field("value", &self.value.get()).finish_non_exhaustive()
+        f.debug_struct("Lazy")
+            .field("value", &self.value.get())
+            .finish_non_exhaustive()
     }
 }
 
 impl Lazy {
-    fn get(&self, initial: usize, max: usize, what: &str, getter: impl FnMut(&mut [u8]) -> usize) -> Result<&[u8], Status> {
+    fn get(
+        &self,
+        initial: usize,
+        max: usize,
+        what: &str,
+        getter: impl FnMut(&mut [u8]) -> usize,
+    ) -> Result<&[u8], Status> {
         if let Some(b) = self.value.get() {
             return Ok(b.value());
         }
@@ -64,7 +75,10 @@ pub struct Pod {
 
 impl Pod {
     pub(crate) fn new(source: PodSource) -> Self {
-        Pod { source, bytes: Lazy::default() }
+        Pod {
+            source,
+            bytes: Lazy::default(),
+        }
     }
 
     pub(crate) fn reset(&mut self) {
@@ -78,8 +92,18 @@ impl Pod {
     /// The encoded pod.
     pub fn bytes(&self) -> Result<&[u8], Status> {
         match self.source {
-            PodSource::Current => self.bytes.get(INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES, "the pod", host::current_pod),
-            PodSource::Target => self.bytes.get(INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES, "the target pod", host::target_pod),
+            PodSource::Current => self.bytes.get(
+                INITIAL_VALUE_BUFFER,
+                MAX_OBJECT_BYTES,
+                "the pod",
+                host::current_pod,
+            ),
+            PodSource::Target => self.bytes.get(
+                INITIAL_VALUE_BUFFER,
+                MAX_OBJECT_BYTES,
+                "the target pod",
+                host::target_pod,
+            ),
         }
     }
 
@@ -135,7 +159,11 @@ impl NodeInfo {
         self.node.reset();
         let name = self
             .name
-            .fill(INITIAL_NAME_BUFFER, MAX_OBJECT_BYTES, host::current_node_name)
+            .fill(
+                INITIAL_NAME_BUFFER,
+                MAX_OBJECT_BYTES,
+                host::current_node_name,
+            )
             .map_err(|e| Status::error(e.describe("the node name")))?;
         if name.is_empty() {
             return Err(Status::error("could not get current node name"));
@@ -156,7 +184,11 @@ impl NodeInfo {
     /// know reads as an empty node.
     pub fn node(&self) -> Result<NodeView<'_>, Status> {
         let name = self.name();
-        let bytes = self.node.get(INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES, "the node", |buf| host::node(name, buf))?;
+        let bytes = self
+            .node
+            .get(INITIAL_VALUE_BUFFER, MAX_OBJECT_BYTES, "the node", |buf| {
+                host::node(name, buf)
+            })?;
         Ok(NodeView::new(bytes))
     }
 }
@@ -176,8 +208,11 @@ impl NodeInfo {
     /// The node's images: image name → state (`nodeImageStates`; one host call each time).
     pub fn image_states(&self) -> Result<Vec<(String, ImageState)>, Status> {
         let name = self.name();
-        let json = read_json("the node's image states", |buf| host::node_image_states(name, buf))?;
-        let map: Option<std::collections::BTreeMap<String, ImageState>> = parse("image states", &json)?;
+        let json = read_json("the node's image states", |buf| {
+            host::node_image_states(name, buf)
+        })?;
+        let map: Option<std::collections::BTreeMap<String, ImageState>> =
+            parse("image states", &json)?;
         Ok(map.unwrap_or_default().into_iter().collect())
     }
 }
@@ -193,7 +228,8 @@ fn parse<T: serde::de::DeserializeOwned + Default>(what: &str, json: &[u8]) -> R
     if json.is_empty() {
         return Ok(T::default());
     }
-    serde_json::from_slice(json).map_err(|e| Status::error(format!("malformed {what} from the host: {e}")))
+    serde_json::from_slice(json)
+        .map_err(|e| Status::error(format!("malformed {what} from the host: {e}")))
 }
 
 /// The nodes that passed Filter, as PreScore receives them (`filteredNodeList`), read on first use.
@@ -242,11 +278,14 @@ impl NodeScores {
     pub(crate) fn load() -> Result<Self, Status> {
         let json = read_json("the node score list", host::node_score_list)?;
         let map: std::collections::BTreeMap<String, i64> = parse("node score list", &json)?;
-        Ok(NodeScores { scores: map.into_iter().collect() })
+        Ok(NodeScores {
+            scores: map.into_iter().collect(),
+        })
     }
 
     pub(crate) fn to_json(&self) -> Vec<u8> {
-        let map: std::collections::BTreeMap<&str, i64> = self.scores.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        let map: std::collections::BTreeMap<&str, i64> =
+            self.scores.iter().map(|(n, s)| (n.as_str(), *s)).collect();
         serde_json::to_vec(&map).unwrap_or_default()
     }
 

@@ -13,7 +13,9 @@
 pub fn push_quoted(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
         out.push_str(s);
     } else {
         for c in s.chars() {
@@ -100,7 +102,7 @@ fn is_printable(c: char) -> bool {
         return true;
     }
     let i = NOT_PRINTABLE.partition_point(|&(_, hi)| hi < cp);
-    !NOT_PRINTABLE.get(i).is_some_and(|&(lo, _)| lo <= cp)
+    NOT_PRINTABLE.get(i).is_none_or(|&(lo, _)| lo > cp)
 }
 
 #[cfg(test)]

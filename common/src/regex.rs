@@ -35,7 +35,10 @@ impl fmt::Display for RegexError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RegexError::TooLong { len } => {
-                write!(f, "pattern is {len} bytes long, more than the {MAX_PATTERN_LEN} bytes accepted")
+                write!(
+                    f,
+                    "pattern is {len} bytes long, more than the {MAX_PATTERN_LEN} bytes accepted"
+                )
             }
             RegexError::Invalid(why) => f.write_str(why),
         }
@@ -86,7 +89,10 @@ mod tests {
     #[test]
     fn too_long_and_invalid_patterns_are_errors() {
         let long = "a".repeat(MAX_PATTERN_LEN + 1);
-        assert_eq!(Regex::new(&long).unwrap_err(), RegexError::TooLong { len: 4097 });
+        assert_eq!(
+            Regex::new(&long).unwrap_err(),
+            RegexError::TooLong { len: 4097 }
+        );
         assert_eq!(
             RegexError::TooLong { len: 4097 }.to_string(),
             "pattern is 4097 bytes long, more than the 4096 bytes accepted"

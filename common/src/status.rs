@@ -56,7 +56,10 @@ pub struct Status {
 impl Status {
     /// A status with `code` and `reason`.
     pub fn new(code: Code, reason: impl Into<String>) -> Self {
-        Status { code, reason: reason.into() }
+        Status {
+            code,
+            reason: reason.into(),
+        }
     }
 
     /// An internal error: aborts the scheduling cycle.
@@ -132,7 +135,13 @@ mod tests {
     fn decode_errors_become_error_statuses() {
         let s: Status = crate::proto::DecodeError::Truncated.into();
         assert_eq!(s.code(), Code::Error);
-        assert_eq!(s.reason(), "malformed protobuf from the host: unexpected end of data");
-        assert_eq!(s.to_string(), "Error: malformed protobuf from the host: unexpected end of data");
+        assert_eq!(
+            s.reason(),
+            "malformed protobuf from the host: unexpected end of data"
+        );
+        assert_eq!(
+            s.to_string(),
+            "Error: malformed protobuf from the host: unexpected end of data"
+        );
     }
 }

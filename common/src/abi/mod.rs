@@ -7,7 +7,7 @@
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
-mod wasm;
+pub(crate) mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use wasm as host;
 
@@ -138,15 +138,31 @@ mod tests {
     fn oversized_and_unstable_values_are_errors() {
         let mut b = Buffer::default();
         let big = vec![0u8; 2000];
-        assert_eq!(b.fill(16, 1024, getter(&big)), Err(ReadError::TooLarge { len: 2000, max: 1024 }));
+        assert_eq!(
+            b.fill(16, 1024, getter(&big)),
+            Err(ReadError::TooLarge {
+                len: 2000,
+                max: 1024
+            })
+        );
         let mut n = 100;
         let growing = |_: &mut [u8]| {
             n += 100;
             n
         };
-        assert_eq!(b.fill(16, 1024, growing), Err(ReadError::Unstable { first: 200, second: 300 }));
         assert_eq!(
-            ReadError::TooLarge { len: 2000, max: 1024 }.describe("the pod"),
+            b.fill(16, 1024, growing),
+            Err(ReadError::Unstable {
+                first: 200,
+                second: 300
+            })
+        );
+        assert_eq!(
+            ReadError::TooLarge {
+                len: 2000,
+                max: 1024
+            }
+            .describe("the pod"),
             "the pod is 2000 bytes, more than the 1024 bytes this guest accepts"
         );
     }

@@ -166,7 +166,15 @@ unsafe extern "C" {
 /// `klog.logs`: a structured line; `kvs` is a NUL-terminated key/value list.
 pub(crate) fn klog_logs(severity: i32, msg: &str, kvs: &[u8]) {
     // SAFETY: the host reads `msg` and `kvs` within their lengths during the call.
-    unsafe { raw_logs(severity, msg.as_ptr(), len_i32(msg.len()), kvs.as_ptr(), len_i32(kvs.len())) }
+    unsafe {
+        raw_logs(
+            severity,
+            msg.as_ptr(),
+            len_i32(msg.len()),
+            kvs.as_ptr(),
+            len_i32(kvs.len()),
+        )
+    }
 }
 
 /// `klog.severity`: the plugin's configured `logSeverity`.

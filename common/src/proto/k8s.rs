@@ -44,7 +44,10 @@ impl<'a, T: From<Message<'a>>> Iterator for Items<'a, T> {
 }
 
 fn items<'a, T>(m: Message<'a>, field: u32) -> Items<'a, T> {
-    Items { inner: m.repeated(field), _view: core::marker::PhantomData }
+    Items {
+        inner: m.repeated(field),
+        _view: core::marker::PhantomData,
+    }
 }
 
 view!(
@@ -308,13 +311,17 @@ mod tests {
                 c.string(1, "app").string(2, "nginx");
                 c.message(8, |r| {
                     r.quantity_entry(1, "cpu", "1");
-                    r.quantity_entry(2, "cpu", "250m").quantity_entry(2, "memory", "64Mi");
+                    r.quantity_entry(2, "cpu", "250m")
+                        .quantity_entry(2, "memory", "64Mi");
                 });
             });
             s.string_entry(7, "disk", "ssd");
             s.string(10, "");
             s.message(22, |t| {
-                t.string(1, "dedicated").string(2, "Equal").string(3, "games").string(4, "NoSchedule");
+                t.string(1, "dedicated")
+                    .string(2, "Equal")
+                    .string(3, "games")
+                    .string(4, "NoSchedule");
                 t.int64(5, 30);
             });
             s.int32(25, -5);
@@ -335,7 +342,9 @@ mod tests {
         assert_eq!(meta.uid().unwrap(), "uid-1");
         assert_eq!(meta.labels().get("app").unwrap(), Some("web"));
         assert_eq!(
-            meta.annotations().get("scheduler.wasmkwokwizardry.io/regex").unwrap(),
+            meta.annotations()
+                .get("scheduler.wasmkwokwizardry.io/regex")
+                .unwrap(),
             Some("kubecon-.*")
         );
         let spec = pod.spec();
@@ -351,7 +360,12 @@ mod tests {
         assert_eq!(res.limits().get("cpu").unwrap(), Some("1"));
         let tol = spec.tolerations().next().unwrap().unwrap();
         assert_eq!(
-            (tol.key().unwrap(), tol.operator().unwrap(), tol.value().unwrap(), tol.effect().unwrap()),
+            (
+                tol.key().unwrap(),
+                tol.operator().unwrap(),
+                tol.value().unwrap(),
+                tol.effect().unwrap()
+            ),
             ("dedicated", "Equal", "games", "NoSchedule")
         );
         assert_eq!(tol.toleration_seconds().unwrap(), Some(30));
@@ -364,7 +378,11 @@ mod tests {
         let mut w = Writer::new();
         w.message(1, |m| {
             m.string(1, "kubecon-1");
-            m.string_entry(12, "scheduler.wasmkwokwizardry.io/load-feedback", "current-load=3");
+            m.string_entry(
+                12,
+                "scheduler.wasmkwokwizardry.io/load-feedback",
+                "current-load=3",
+            );
         });
         w.message(2, |s| {
             s.bool(4, true);
@@ -374,17 +392,31 @@ mod tests {
         });
         w.message(3, |st| {
             st.quantity_entry(1, "cpu", "4");
-            st.quantity_entry(2, "cpu", "3800m").quantity_entry(2, "pods", "110");
+            st.quantity_entry(2, "cpu", "3800m")
+                .quantity_entry(2, "pods", "110");
         });
         let bytes = w.finish();
         let node = NodeView::new(&bytes);
         assert_eq!(node.metadata().name().unwrap(), "kubecon-1");
         assert!(node.spec().unschedulable().unwrap());
         let taint = node.spec().taints().next().unwrap().unwrap();
-        assert_eq!((taint.key().unwrap(), taint.value().unwrap(), taint.effect().unwrap()), ("gpu", "true", "NoSchedule"));
+        assert_eq!(
+            (
+                taint.key().unwrap(),
+                taint.value().unwrap(),
+                taint.effect().unwrap()
+            ),
+            ("gpu", "true", "NoSchedule")
+        );
         assert_eq!(node.status().capacity().get("cpu").unwrap(), Some("4"));
-        assert_eq!(node.status().allocatable().get("cpu").unwrap(), Some("3800m"));
-        assert_eq!(node.status().allocatable().get("pods").unwrap(), Some("110"));
+        assert_eq!(
+            node.status().allocatable().get("cpu").unwrap(),
+            Some("3800m")
+        );
+        assert_eq!(
+            node.status().allocatable().get("pods").unwrap(),
+            Some("110")
+        );
         assert_eq!(node.status().allocatable().get("memory").unwrap(), None);
     }
 

@@ -24,7 +24,12 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// A view of the message encoded in `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        Message { root: bytes, path: [0; MAX_DEPTH], depth: 0, too_deep: false }
+        Message {
+            root: bytes,
+            path: [0; MAX_DEPTH],
+            depth: 0,
+            too_deep: false,
+        }
     }
 
     /// The embedded message in `field`; empty when the field is absent.
@@ -48,7 +53,11 @@ impl<'a> Message<'a> {
             depth: target.depth,
             stack: [Fields::new(&[]); MAX_DEPTH + 1],
             level: 0,
-            state: if target.too_deep { State::TooDeep } else { State::Start(self.root) },
+            state: if target.too_deep {
+                State::TooDeep
+            } else {
+                State::Start(self.root)
+            },
         }
     }
 
@@ -92,17 +101,26 @@ impl<'a> Message<'a> {
 
     /// Each element of a repeated message field, as its own message.
     pub fn repeated(&self, field: u32) -> Repeated<'a> {
-        Repeated { field, inner: self.values(field) }
+        Repeated {
+            field,
+            inner: self.values(field),
+        }
     }
 
     /// A `map<string, string>` field.
     pub fn string_map(&self, field: u32) -> Map<'a> {
-        Map { entries: self.repeated(field), quantity: false }
+        Map {
+            entries: self.repeated(field),
+            quantity: false,
+        }
     }
 
     /// A `map<string, Quantity>` field, read as the quantities' canonical strings.
     pub fn quantity_map(&self, field: u32) -> Map<'a> {
-        Map { entries: self.repeated(field), quantity: true }
+        Map {
+            entries: self.repeated(field),
+            quantity: true,
+        }
     }
 }
 
@@ -190,7 +208,9 @@ impl<'a> Iterator for Repeated<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let field = self.field;
-        self.inner.next().map(|v| v.and_then(|v| v.bytes(field)).map(Message::new))
+        self.inner
+            .next()
+            .map(|v| v.and_then(|v| v.bytes(field)).map(Message::new))
     }
 }
 
@@ -204,7 +224,11 @@ pub struct Map<'a> {
 impl<'a> Map<'a> {
     fn entry(&self, entry: Message<'a>) -> Result<(&'a str, &'a str), DecodeError> {
         let key = entry.str(1)?;
-        let value = if self.quantity { entry.message(2).str(1)? } else { entry.str(2)? };
+        let value = if self.quantity {
+            entry.message(2).str(1)?
+        } else {
+            entry.str(2)?
+        };
         Ok((key, value))
     }
 
@@ -305,14 +329,20 @@ mod tests {
             });
         });
         let bytes = w.finish();
-        assert_eq!(Message::new(&bytes).quantity_map(1).get("cpu").unwrap(), Some("100m"));
+        assert_eq!(
+            Message::new(&bytes).quantity_map(1).get("cpu").unwrap(),
+            Some("100m")
+        );
     }
 
     #[test]
     fn errors_deep_inside_surface() {
         // field 1 is a message whose content is truncated.
         let bytes = [0x0a, 0x02, 0x0a, 0x05];
-        assert_eq!(Message::new(&bytes).message(1).str(1), Err(DecodeError::Truncated));
+        assert_eq!(
+            Message::new(&bytes).message(1).str(1),
+            Err(DecodeError::Truncated)
+        );
         // field 1 as a varint where a message is expected.
         let bytes = [0x08, 0x01];
         assert_eq!(

@@ -132,7 +132,9 @@ impl<'a> Fields<'a> {
             0 => Value::Varint(self.varint()?),
             1 => {
                 let b = self.take(8)?;
-                Value::Fixed64(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+                Value::Fixed64(u64::from_le_bytes([
+                    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                ]))
             }
             2 => {
                 let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
@@ -171,7 +173,8 @@ mod tests {
     fn reads_every_wire_type() {
         // field 1 varint 150, field 2 bytes "hi", field 3 fixed64, field 4 fixed32
         let bytes = [
-            0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x19, 1, 0, 0, 0, 0, 0, 0, 0, 0x25, 2, 0, 0, 0,
+            0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x19, 1, 0, 0, 0, 0, 0, 0, 0, 0x25, 2, 0, 0,
+            0,
         ];
         let fields: Vec<_> = Fields::new(&bytes).collect::<Result<_, _>>().unwrap();
         assert_eq!(
@@ -187,7 +190,9 @@ mod tests {
 
     #[test]
     fn negative_int32_is_a_ten_byte_varint() {
-        let bytes = [0xc8, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        let bytes = [
+            0xc8, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        ];
         let (n, v) = Fields::new(&bytes).next().unwrap().unwrap();
         assert_eq!(n, 25);
         assert_eq!(v.varint(25).unwrap() as i64 as i32, -1);
@@ -198,10 +203,18 @@ mod tests {
         let cases: &[(&[u8], DecodeError)] = &[
             (&[0x0a, 0x05, b'a'], DecodeError::Truncated),
             (&[0x08], DecodeError::Truncated),
-            (&[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], DecodeError::VarintTooLong),
+            (
+                &[
+                    0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+                ],
+                DecodeError::VarintTooLong,
+            ),
             (&[0x00, 0x01], DecodeError::InvalidFieldNumber),
             (&[0x0b], DecodeError::UnsupportedWireType(3)),
-            (&[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], DecodeError::Truncated),
+            (
+                &[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f],
+                DecodeError::Truncated,
+            ),
         ];
         for (bytes, want) in cases {
             let mut it = Fields::new(bytes);
@@ -212,8 +225,17 @@ mod tests {
 
     #[test]
     fn wrong_wire_type_and_bad_utf8_are_reported() {
-        assert_eq!(Value::Varint(1).str(7), Err(DecodeError::WrongWireType { field: 7 }));
-        assert_eq!(Value::Bytes(&[0xff]).str(1), Err(DecodeError::InvalidUtf8 { field: 1 }));
-        assert_eq!(Value::Bytes(b"x").varint(2), Err(DecodeError::WrongWireType { field: 2 }));
+        assert_eq!(
+            Value::Varint(1).str(7),
+            Err(DecodeError::WrongWireType { field: 7 })
+        );
+        assert_eq!(
+            Value::Bytes(&[0xff]).str(1),
+            Err(DecodeError::InvalidUtf8 { field: 1 })
+        );
+        assert_eq!(
+            Value::Bytes(b"x").varint(2),
+            Err(DecodeError::WrongWireType { field: 2 })
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The fake host behind [`crate::abi`] off wasm32: the same safe functions as the real imports,
 //! answered from the thread's [`super::FakeHost`] state, with the real host's buffer semantics.
 
-use super::{with_state, Log};
+use super::{Log, with_state};
 
 fn write(value: &[u8], buf: &mut [u8]) -> usize {
     if !value.is_empty() && value.len() <= buf.len() {
@@ -10,59 +10,71 @@ fn write(value: &[u8], buf: &mut [u8]) -> usize {
     value.len()
 }
 
-fn get(name: &'static str, buf: &mut [u8], value: impl FnOnce(&super::State) -> Vec<u8>) -> usize {
+/// Answers a getter without allocating, so tests can count the guest's own allocations.
+fn get(name: &'static str, buf: &mut [u8], value: fn(&super::State) -> &[u8]) -> usize {
     with_state(|s| {
         s.count(name);
-        let v = value(s);
-        write(&v, buf)
+        write(value(s), buf)
     })
 }
 
 pub(crate) fn current_pod(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.currentPod", buf, |s| s.pod.clone())
+    get("k8s.io/scheduler.currentPod", buf, |s| &s.pod)
 }
 
 pub(crate) fn target_pod(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.targetPod", buf, |s| s.target_pod.clone())
+    get("k8s.io/scheduler.targetPod", buf, |s| &s.target_pod)
 }
 
 pub(crate) fn current_node_name(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.currentNodeName", buf, |s| s.node_name.clone().into_bytes())
+    get("k8s.io/scheduler.currentNodeName", buf, |s| {
+        s.node_name.as_bytes()
+    })
 }
 
 pub(crate) fn filtered_node_list(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.filteredNodeList", buf, |s| s.filtered_node_list.clone().into_bytes())
+    get("k8s.io/scheduler.filteredNodeList", buf, |s| {
+        s.filtered_node_list.as_bytes()
+    })
 }
 
 pub(crate) fn node_to_status_map(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.nodeToStatusMap", buf, |s| s.node_to_status_map.clone().into_bytes())
+    get("k8s.io/scheduler.nodeToStatusMap", buf, |s| {
+        s.node_to_status_map.as_bytes()
+    })
 }
 
 pub(crate) fn node_score_list(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.nodeScoreList", buf, |s| s.node_score_list.clone().into_bytes())
+    get("k8s.io/scheduler.nodeScoreList", buf, |s| {
+        s.node_score_list.as_bytes()
+    })
 }
 
 pub(crate) fn get_config(buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.get_config", buf, |s| s.config.clone().into_bytes())
+    get("k8s.io/scheduler.get_config", buf, |s| s.config.as_bytes())
 }
 
 pub(crate) fn node_list(buf: &mut [u8]) -> usize {
-    get("k8s.io/api.nodeList", buf, |s| s.node_list())
+    with_state(|s| {
+        s.count("k8s.io/api.nodeList");
+        write(&s.node_list(), buf)
+    })
 }
 
 pub(crate) fn node(name: &str, buf: &mut [u8]) -> usize {
-    get("k8s.io/api.node", buf, |s| {
-        s.nodes.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()).unwrap_or_default()
+    with_state(|s| {
+        s.count("k8s.io/api.node");
+        let node = s.nodes.iter().find(|(n, _)| n == name);
+        write(node.map_or(&[][..], |(_, b)| b), buf)
     })
 }
 
 pub(crate) fn node_image_states(name: &str, buf: &mut [u8]) -> usize {
-    get("k8s.io/scheduler.nodeImageStates", buf, |s| {
-        s.image_states
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, j)| j.clone().into_bytes())
-            .unwrap_or_else(|| b"null".to_vec())
+    with_state(|s| {
+        s.count("k8s.io/scheduler.nodeImageStates");
+        // The host answers `null` for a node it does not know.
+        let json = s.image_states.iter().find(|(n, _)| n == name);
+        write(json.map_or(&b"null"[..], |(_, j)| j.as_bytes()), buf)
     })
 }
 
@@ -111,7 +123,10 @@ pub(crate) fn set_cluster_events(v: &[u8]) {
         s.out.cluster_events = v
             .chunks_exact(8)
             .map(|c| {
-                (u32::from_le_bytes([c[0], c[1], c[2], c[3]]), u32::from_le_bytes([c[4], c[5], c[6], c[7]]))
+                (
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                    u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
+                )
             })
             .collect()
     })
@@ -149,7 +164,11 @@ pub(crate) fn klog_logs(severity: i32, msg: &str, kvs: &[u8]) {
         };
         if printed && (severity == 0 || severity == 2) {
             let kvs = split_kvs(kvs);
-            s.out.logs.push(Log { severity, message: msg.to_owned(), kvs });
+            s.out.logs.push(Log {
+                severity,
+                message: msg.to_owned(),
+                kvs,
+            });
         }
     })
 }

@@ -109,6 +109,12 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
 #[derive(Debug)]
 pub struct FakeHost(());
 
+impl Default for FakeHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FakeHost {
     /// Resets this thread's fake host and returns a handle on it.
     pub fn new() -> Self {
@@ -196,7 +202,11 @@ impl FakeHost {
         with_state(|s| {
             let logs = std::mem::take(&mut s.out.logs);
             let events = std::mem::take(&mut s.out.events);
-            s.out = Outputs { logs, events, ..Outputs::default() };
+            s.out = Outputs {
+                logs,
+                events,
+                ..Outputs::default()
+            };
         });
         self
     }
@@ -263,8 +273,20 @@ pub fn unpack_postfilter(v: i64) -> (i32, i32) {
     ((v >> 32) as i32, v as i32)
 }
 
-fn object_meta(m: &mut Writer, name: &str, namespace: &str, uid: &str, labels: &[(String, String)], annotations: &[(String, String)]) {
-    m.string(1, name).string(2, "").string(3, namespace).string(4, "").string(5, uid).string(6, "");
+fn object_meta(
+    m: &mut Writer,
+    name: &str,
+    namespace: &str,
+    uid: &str,
+    labels: &[(String, String)],
+    annotations: &[(String, String)],
+) {
+    m.string(1, name)
+        .string(2, "")
+        .string(3, namespace)
+        .string(4, "")
+        .string(5, uid)
+        .string(6, "");
     m.varint(7, 0);
     m.message(8, |_| {});
     let mut labels = labels.to_vec();
@@ -336,7 +358,8 @@ impl PodBuilder {
     }
     /// Adds a resource request to the pod's single container.
     pub fn request(mut self, resource: &str, quantity: &str) -> Self {
-        self.requests.push((resource.to_owned(), quantity.to_owned()));
+        self.requests
+            .push((resource.to_owned(), quantity.to_owned()));
         self
     }
     /// Sets `spec.priority`.
@@ -347,7 +370,16 @@ impl PodBuilder {
     /// The encoded pod.
     pub fn build(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.message(1, |m| object_meta(m, &self.name, &self.namespace, &self.uid, &self.labels, &self.annotations));
+        w.message(1, |m| {
+            object_meta(
+                m,
+                &self.name,
+                &self.namespace,
+                &self.uid,
+                &self.labels,
+                &self.annotations,
+            )
+        });
         w.message(2, |s| {
             s.message(2, |c| {
                 c.string(1, "app").string(2, "registry.k8s.io/pause:3.9");
@@ -392,7 +424,10 @@ pub struct NodeBuilder {
 impl NodeBuilder {
     /// A node named `name`.
     pub fn new(name: &str) -> Self {
-        NodeBuilder { name: name.to_owned(), ..Self::default() }
+        NodeBuilder {
+            name: name.to_owned(),
+            ..Self::default()
+        }
     }
     /// Adds a label.
     pub fn label(mut self, k: &str, v: &str) -> Self {
@@ -411,21 +446,28 @@ impl NodeBuilder {
     }
     /// Adds a taint.
     pub fn taint(mut self, key: &str, value: &str, effect: &str) -> Self {
-        self.taints.push((key.to_owned(), value.to_owned(), effect.to_owned()));
+        self.taints
+            .push((key.to_owned(), value.to_owned(), effect.to_owned()));
         self
     }
     /// Sets an allocatable (and capacity) resource.
     pub fn allocatable(mut self, resource: &str, quantity: &str) -> Self {
-        self.allocatable.push((resource.to_owned(), quantity.to_owned()));
+        self.allocatable
+            .push((resource.to_owned(), quantity.to_owned()));
         self
     }
     /// The encoded node.
     pub fn build(&self) -> Vec<u8> {
         let mut w = Writer::new();
         let uid = format!("{}-uid", self.name);
-        w.message(1, |m| object_meta(m, &self.name, "", &uid, &self.labels, &self.annotations));
+        w.message(1, |m| {
+            object_meta(m, &self.name, "", &uid, &self.labels, &self.annotations)
+        });
         w.message(2, |s| {
-            s.string(1, "").string(2, "").string(3, "").bool(4, self.unschedulable);
+            s.string(1, "")
+                .string(2, "")
+                .string(3, "")
+                .bool(4, self.unschedulable);
             for (k, v, e) in &self.taints {
                 s.message(5, |t| {
                     t.string(1, k).string(2, v).string(3, e);
