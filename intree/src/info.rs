@@ -47,8 +47,11 @@ pub struct PodInfo {
     /// NodeResourcesBalancedAllocation scores.
     pub(crate) effective_requests: ResourceList,
     /// As `effective_requests`, with 100m CPU / 200Mi memory for containers that request none:
-    /// what NodeResourcesFit scores.
+    /// what the pod counts for on its node when nodes are scored (`NonZeroRequested`).
     pub(crate) non_zero_requests: ResourceList,
+    /// As `requests`, with 100m CPU / 200Mi memory for containers that request none: what
+    /// NodeResourcesFit scores (its scorer does not read in-place resize status).
+    pub(crate) fit_score_requests: ResourceList,
 }
 
 impl PodInfo {
@@ -112,6 +115,13 @@ impl PodInfo {
                 non_missing: true,
             },
         );
+        let fit_score_requests = resources::pod_requests(
+            &pod,
+            Options {
+                use_status: false,
+                non_missing: true,
+            },
+        );
         PodInfo {
             name: pod.metadata.name,
             namespace: pod.metadata.namespace,
@@ -125,6 +135,7 @@ impl PodInfo {
             requests,
             effective_requests,
             non_zero_requests,
+            fit_score_requests,
         }
     }
 

@@ -1169,3 +1169,30 @@ fn plugin_metadata() {
     assert_eq!(Code::UnschedulableAndUnresolvable.as_i32(), 3);
     assert_eq!(Code::from_i32(2), Some(Code::Unschedulable));
 }
+
+#[test]
+fn in_place_resize_status() {
+    let resized = |conditions: Value| {
+        PodInfo::from_json(&json!({
+            "metadata": {"name": "r"},
+            "spec": {"nodeName": "n1", "containers": [container(json!({"cpu": "4"}))]},
+            "status": {
+                "conditions": conditions,
+                "containerStatuses": [{"name": "c", "resources": {"requests": {"cpu": "2"}}, "allocatedResources": {"cpu": "1500m"}}]
+            }
+        }))
+        .unwrap()
+    };
+    let allocatable = json!({"cpu": "8", "memory": "32Gi", "pods": "110"});
+    // Feasible (or no) resize: max(spec, status, allocated).
+    let n = resource_node(allocatable.clone(), &[resized(json!([]))]);
+    assert_eq!(n.requested().milli_cpu, 4000);
+    // Infeasible resize: the spec is ignored.
+    let infeasible =
+        resized(json!([{"type": "PodResizePending", "status": "True", "reason": "Infeasible"}]));
+    let n = resource_node(allocatable, std::slice::from_ref(&infeasible));
+    assert_eq!(n.requested().milli_cpu, 2000);
+    assert_eq!(n.non_zero_requested().0, 2000);
+    // The pod's own PreFilter requests never read status.
+    assert_eq!(infeasible.fit_requests().milli_cpu, 4000);
+}

@@ -277,7 +277,7 @@ pub(crate) fn score(args: &FitArgs, pod: &PodInfo, node: &NodeInfo) -> Result<i6
         return Err(Status::new(Code::Error, "resources not found"));
     }
     let (requested, allocatable) =
-        requested_and_allocatable(&strategy.resources, &pod.non_zero_requests, node, false);
+        requested_and_allocatable(&strategy.resources, &pod.fit_score_requests, node, false);
     Ok(match strategy.strategy {
         ScoringStrategyType::LeastAllocated => weighted(
             &strategy.resources,
