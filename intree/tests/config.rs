@@ -179,3 +179,20 @@ fn reading_objects() {
     info.remove_pod(&pods[0]);
     assert_eq!((info.pod_count(), info.requested().milli_cpu), (1, 1000));
 }
+
+#[test]
+fn from_profile() {
+    let profile = json!({
+        "schedulerName": "default-scheduler",
+        "pluginConfig": [{"name": "NodeResourcesFit", "args": {"scoringStrategy": {"type": "MostAllocated"}}}]
+    });
+    let plugins = InTree::from_profile(&profile).unwrap();
+    assert_eq!(
+        plugins.args().fit.scoring_strategy.strategy,
+        ScoringStrategyType::MostAllocated
+    );
+    assert_eq!(
+        InTree::from_profile(&json!({})).unwrap().args(),
+        &Args::default()
+    );
+}

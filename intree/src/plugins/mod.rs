@@ -254,6 +254,17 @@ impl InTree {
         Ok(InTree::new(Args::from_plugin_config(plugin_config)?))
     }
 
+    /// The plugins configured by one entry of a `KubeSchedulerConfiguration`'s `profiles`
+    /// (its `pluginConfig`; the `plugins` section, which enables plugins and sets weights, is the
+    /// caller's).
+    ///
+    /// # Errors
+    ///
+    /// As [`InTree::from_plugin_config`].
+    pub fn from_profile(profile: &Value) -> Result<InTree, Error> {
+        InTree::from_plugin_config(profile.get("pluginConfig").unwrap_or(&Value::Null))
+    }
+
     /// The arguments in use.
     pub fn args(&self) -> &Args {
         &self.args
