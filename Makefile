@@ -9,7 +9,7 @@ WASM_OUT    := target/$(WASM_TARGET)/release
 STATIC      := static
 
 # package name : module name (static/<module>.wasm)
-GUESTS := regex-v1:regex_v1 regex-v2:regex_v2
+GUESTS := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
 
 .PHONY: all build setup test lint unit bench clean help
 
