@@ -6,13 +6,12 @@
 //! does not depend on the pattern. Captures are dropped (only `is_match` is offered), except
 //! the implicit group 0 the engines want.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use regex_automata::nfa::thompson::{BuildError, Builder, NFA, Transition};
 use regex_automata::util::look::Look;
 use regex_automata::util::primitives::StateID;
-use regex_syntax::utf8::Utf8Sequences;
+use regex_syntax::utf8::{Utf8Range, Utf8Sequences};
 
 use crate::class;
 use crate::parse::{FOLD_CASE, NodeId, Op, Tree};
@@ -26,25 +25,25 @@ pub(crate) struct Compiled {
 }
 
 #[derive(Clone, Copy)]
-struct Frag {
-    start: StateID,
-    /// A patchable state (never a sparse one) that the next piece is attached to.
-    end: StateID,
-}
-
-#[derive(Clone, Copy)]
 enum Task {
-    Visit(NodeId),
-    Concat(usize),
-    Alternate(usize),
-    Star,
-    Plus,
-    Quest,
-    /// `count` compiled copies are on the value stack.
-    Repeat {
-        min: i32,
-        max: i32,
-        count: usize,
+    /// Compile node `id` so that it continues at `next`; pushes its start state.
+    Visit(NodeId, StateID),
+    /// Pops the start of sub `i + 1` of concatenation `id` and compiles sub `i` before it.
+    ConcatStep(NodeId, usize),
+    /// Pops `k` starts and pushes a union of them.
+    AlternateDone(usize),
+    /// Pops the body of a loop whose union is `u` and closes it: `u` → body | `next`. Pushes
+    /// `u` (for `x*`) or the body (for `x+`).
+    LoopDone { u: StateID, next: StateID, plus: bool },
+    /// Pops a body and pushes a union of it and `next` (`x?`).
+    QuestDone { next: StateID },
+    /// Pops the start of the copies built so far and builds one more copy in front of it:
+    /// first `opt` optional copies, then `req` required ones (see `repeat`).
+    RepeatStep {
+        sub: NodeId,
+        next: StateID,
+        opt: usize,
+        req: usize,
     },
 }
 
@@ -54,17 +53,18 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, BuildE
         b: Builder::new(),
         tree,
         has_not_word_boundary: false,
+        trie: Utf8Trie::new(),
+        dot: None,
     };
     c.b.set_utf8(true);
     c.b.set_size_limit(Some(size_limit))?;
     c.b.start_pattern()?;
-    let cap_start = c.b.add_capture_start(StateID::ZERO, 0, None)?;
-    let body = c.node(tree.root)?;
-    let cap_end = c.b.add_capture_end(StateID::ZERO, 0)?;
+    // Built back to front, so every piece knows where it continues and nothing is patched
+    // except loop unions.
     let matched = c.b.add_match()?;
-    c.b.patch(cap_start, body.start)?;
-    c.b.patch(body.end, cap_end)?;
-    c.b.patch(cap_end, matched)?;
+    let cap_end = c.b.add_capture_end(matched, 0)?;
+    let body = c.node(tree.root, cap_end)?;
+    let cap_start = c.b.add_capture_start(body, 0, None)?;
     c.b.finish_pattern(cap_start)?;
     let unanchored = if c.anchored_at_start() {
         cap_start
@@ -90,6 +90,9 @@ struct Compiler<'t> {
     b: Builder,
     tree: &'t Tree,
     has_not_word_boundary: bool,
+    trie: Utf8Trie,
+    /// `(AnyCharNotNL or AnyChar, next)` → start, for reuse of `.` compiled to the same place.
+    dot: Option<(bool, StateID, StateID)>,
 }
 
 impl Compiler<'_> {
@@ -112,258 +115,171 @@ impl Compiler<'_> {
         false
     }
 
-    fn empty(&mut self) -> Result<Frag, BuildError> {
-        let e = self.b.add_empty()?;
-        Ok(Frag { start: e, end: e })
-    }
-
-    fn fail(&mut self) -> Result<Frag, BuildError> {
-        let start = self.b.add_fail()?;
-        let end = self.b.add_empty()?;
-        Ok(Frag { start, end })
-    }
-
-    fn look(&mut self, look: Look) -> Result<Frag, BuildError> {
-        let s = self.b.add_look(StateID::ZERO, look)?;
-        Ok(Frag { start: s, end: s })
-    }
-
-    /// Compiles the subtree at `root` (iteratively).
-    fn node(&mut self, root: NodeId) -> Result<Frag, BuildError> {
+    /// Compiles the subtree at `root` to continue at `next` (iteratively); returns its start.
+    fn node(&mut self, root: NodeId, next: StateID) -> Result<StateID, BuildError> {
         let tree = self.tree;
-        let mut tasks = vec![Task::Visit(root)];
-        let mut values: Vec<Frag> = Vec::new();
+        let mut tasks = vec![Task::Visit(root, next)];
+        let mut values: Vec<StateID> = Vec::new();
         while let Some(task) = tasks.pop() {
             match task {
-                Task::Visit(id) => {
+                Task::Visit(id, next) => {
                     let n = &tree.nodes[id];
-                    let frag = match n.op {
-                        Op::NoMatch => self.fail()?,
-                        Op::EmptyMatch | Op::LeftParen | Op::VerticalBar => self.empty()?,
-                        Op::Literal => self.literal(&n.runes, n.flags & FOLD_CASE != 0)?,
-                        Op::CharClass => self.class(&n.runes)?,
-                        Op::AnyCharNotNL => self.class(&[0, 9, 11, class::MAX_RUNE])?,
-                        Op::AnyChar => self.class(&[0, class::MAX_RUNE])?,
-                        Op::BeginLine => self.look(Look::StartLF)?,
-                        Op::EndLine => self.look(Look::EndLF)?,
-                        Op::BeginText => self.look(Look::Start)?,
-                        Op::EndText => self.look(Look::End)?,
-                        Op::WordBoundary => self.look(Look::WordAscii)?,
+                    let start = match n.op {
+                        Op::NoMatch => self.b.add_fail()?,
+                        Op::EmptyMatch | Op::LeftParen | Op::VerticalBar => next,
+                        Op::Literal => self.literal(&n.runes, n.flags & FOLD_CASE != 0, next)?,
+                        Op::CharClass => self.class(&n.runes, next)?,
+                        Op::AnyCharNotNL => self.dot(false, next)?,
+                        Op::AnyChar => self.dot(true, next)?,
+                        Op::BeginLine => self.b.add_look(next, Look::StartLF)?,
+                        Op::EndLine => self.b.add_look(next, Look::EndLF)?,
+                        Op::BeginText => self.b.add_look(next, Look::Start)?,
+                        Op::EndText => self.b.add_look(next, Look::End)?,
+                        Op::WordBoundary => self.b.add_look(next, Look::WordAscii)?,
                         Op::NoWordBoundary => {
                             self.has_not_word_boundary = true;
-                            self.look(Look::WordAsciiNegate)?
+                            self.b.add_look(next, Look::WordAsciiNegate)?
                         }
-                        Op::Capture => {
-                            match n.subs.first() {
-                                Some(&s) => tasks.push(Task::Visit(s)),
-                                None => values.push(self.empty()?),
-                            }
-                            continue;
-                        }
-                        Op::Star | Op::Plus | Op::Quest => {
-                            let Some(&s) = n.subs.first() else {
-                                values.push(self.empty()?);
-                                continue;
-                            };
-                            tasks.push(match n.op {
-                                Op::Star => Task::Star,
-                                Op::Plus => Task::Plus,
-                                _ => Task::Quest,
-                            });
-                            tasks.push(Task::Visit(s));
-                            continue;
-                        }
-                        Op::Repeat => {
-                            let Some(&s) = n.subs.first() else {
-                                values.push(self.empty()?);
-                                continue;
-                            };
-                            if n.max == 0 {
-                                values.push(self.empty()?);
+                        Op::Capture => match n.subs.first() {
+                            Some(&s) => {
+                                tasks.push(Task::Visit(s, next));
                                 continue;
                             }
-                            let count = if n.max < 0 {
-                                n.min.max(1) as usize
-                            } else {
-                                n.max as usize
+                            None => next,
+                        },
+                        Op::Star | Op::Plus | Op::Quest | Op::Repeat => {
+                            let Some(&sub) = n.subs.first() else {
+                                values.push(next);
+                                continue;
                             };
-                            tasks.push(Task::Repeat {
-                                min: n.min,
-                                max: n.max,
-                                count,
-                            });
-                            tasks.extend(std::iter::repeat_n(Task::Visit(s), count));
+                            let (min, max) = match n.op {
+                                Op::Star => (0, -1),
+                                Op::Plus => (1, -1),
+                                Op::Quest => (0, 1),
+                                _ => (n.min.max(0), n.max),
+                            };
+                            self.repeat(&mut tasks, &mut values, sub, min, max, next)?;
                             continue;
                         }
-                        Op::Concat | Op::Alternate => {
-                            if n.subs.is_empty() {
-                                values.push(if n.op == Op::Concat {
-                                    self.empty()?
-                                } else {
-                                    self.fail()?
-                                });
+                        Op::Concat => match n.subs.split_last() {
+                            Some((&last, rest)) => {
+                                if !rest.is_empty() {
+                                    tasks.push(Task::ConcatStep(id, rest.len() - 1));
+                                }
+                                tasks.push(Task::Visit(last, next));
                                 continue;
                             }
-                            tasks.push(if n.op == Op::Concat {
-                                Task::Concat(n.subs.len())
-                            } else {
-                                Task::Alternate(n.subs.len())
-                            });
-                            tasks.extend(n.subs.iter().rev().map(|&s| Task::Visit(s)));
-                            continue;
-                        }
+                            None => next,
+                        },
+                        Op::Alternate => match n.subs.as_slice() {
+                            [] => self.b.add_fail()?,
+                            [one] => {
+                                tasks.push(Task::Visit(*one, next));
+                                continue;
+                            }
+                            subs => {
+                                tasks.push(Task::AlternateDone(subs.len()));
+                                tasks.extend(subs.iter().rev().map(|&s| Task::Visit(s, next)));
+                                continue;
+                            }
+                        },
                     };
-                    values.push(frag);
+                    values.push(start);
                 }
-                Task::Concat(k) => {
-                    let parts = values.split_off(values.len().saturating_sub(k));
-                    let f = self.chain(&parts)?;
-                    values.push(f);
+                Task::ConcatStep(id, i) => {
+                    let after = pop(&mut values, next);
+                    let sub = tree.nodes[id].subs[i];
+                    if i > 0 {
+                        tasks.push(Task::ConcatStep(id, i - 1));
+                    }
+                    tasks.push(Task::Visit(sub, after));
                 }
-                Task::Alternate(k) => {
-                    let parts = values.split_off(values.len().saturating_sub(k));
-                    let f = self.alternate(&parts)?;
-                    values.push(f);
+                Task::AlternateDone(k) => {
+                    let starts = values.split_off(values.len().saturating_sub(k));
+                    let u = self.b.add_union(starts)?;
+                    values.push(u);
                 }
-                Task::Star => {
-                    let f = pop(&mut values);
-                    let f = match f {
-                        Some(f) => self.star(f)?,
-                        None => self.empty()?,
-                    };
-                    values.push(f);
+                Task::LoopDone { u, next, plus } => {
+                    let body = pop(&mut values, next);
+                    self.b.patch(u, body)?;
+                    self.b.patch(u, next)?;
+                    values.push(if plus { body } else { u });
                 }
-                Task::Plus => {
-                    let f = match pop(&mut values) {
-                        Some(f) => self.plus(f)?,
-                        None => self.empty()?,
-                    };
-                    values.push(f);
+                Task::QuestDone { next } => {
+                    let body = pop(&mut values, next);
+                    let u = self.b.add_union(vec![body, next])?;
+                    values.push(u);
                 }
-                Task::Quest => {
-                    let f = match pop(&mut values) {
-                        Some(f) => self.quest(f)?,
-                        None => self.empty()?,
-                    };
-                    values.push(f);
-                }
-                Task::Repeat { min, max, count } => {
-                    let parts = values.split_off(values.len().saturating_sub(count));
-                    let f = self.repeat(&parts, min, max)?;
-                    values.push(f);
+                Task::RepeatStep { sub, next, opt, req } => {
+                    let cur = pop(&mut values, next);
+                    if opt > 0 {
+                        tasks.push(Task::RepeatStep {
+                            sub,
+                            next,
+                            opt: opt - 1,
+                            req,
+                        });
+                        tasks.push(Task::QuestDone { next });
+                        tasks.push(Task::Visit(sub, cur));
+                    } else if req > 0 {
+                        tasks.push(Task::RepeatStep {
+                            sub,
+                            next,
+                            opt,
+                            req: req - 1,
+                        });
+                        tasks.push(Task::Visit(sub, cur));
+                    } else {
+                        values.push(cur);
+                    }
                 }
             }
         }
-        match values.pop() {
-            Some(f) => Ok(f),
-            None => self.empty(),
-        }
+        Ok(pop(&mut values, next))
     }
 
-    fn chain(&mut self, parts: &[Frag]) -> Result<Frag, BuildError> {
-        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
-            return self.empty();
-        };
-        for w in parts.windows(2) {
-            self.b.patch(w[0].end, w[1].start)?;
-        }
-        Ok(Frag {
-            start: first.start,
-            end: last.end,
-        })
-    }
-
-    fn alternate(&mut self, parts: &[Frag]) -> Result<Frag, BuildError> {
-        match parts {
-            [] => self.fail(),
-            [one] => Ok(*one),
-            _ => {
-                let end = self.b.add_empty()?;
-                for f in parts {
-                    self.b.patch(f.end, end)?;
-                }
-                let start = self.b.add_union(parts.iter().map(|f| f.start).collect())?;
-                Ok(Frag { start, end })
-            }
-        }
-    }
-
-    fn star(&mut self, f: Frag) -> Result<Frag, BuildError> {
-        let end = self.b.add_empty()?;
-        let u = self.b.add_union(vec![f.start, end])?;
-        self.b.patch(f.end, u)?;
-        Ok(Frag { start: u, end })
-    }
-
-    fn plus(&mut self, f: Frag) -> Result<Frag, BuildError> {
-        let end = self.b.add_empty()?;
-        let u = self.b.add_union(vec![f.start, end])?;
-        self.b.patch(f.end, u)?;
-        Ok(Frag {
-            start: f.start,
-            end,
-        })
-    }
-
-    fn quest(&mut self, f: Frag) -> Result<Frag, BuildError> {
-        let end = self.b.add_empty()?;
-        let u = self.b.add_union(vec![f.start, end])?;
-        self.b.patch(f.end, end)?;
-        Ok(Frag { start: u, end })
-    }
-
-    /// `x{min,max}` from compiled copies of `x` (`max == -1`: no upper bound).
-    fn repeat(&mut self, parts: &[Frag], min: i32, max: i32) -> Result<Frag, BuildError> {
+    /// Schedules `sub{min,max}` (`max == -1`: unbounded) continuing at `next`.
+    ///
+    /// `x{2,5}` is `xx(x(x(x)?)?)?`, built back to front: the innermost optional copy first
+    /// (each optional copy may be skipped, and skipping one skips the rest: every skip goes to
+    /// `next`), then the required ones. `x{n,}` is `x{n-1}x+`.
+    fn repeat(
+        &mut self,
+        tasks: &mut Vec<Task>,
+        values: &mut Vec<StateID>,
+        sub: NodeId,
+        min: i32,
+        max: i32,
+        next: StateID,
+    ) -> Result<(), BuildError> {
         let min = min.max(0) as usize;
         if max < 0 {
-            let Some((&last, required)) = parts.split_last() else {
-                return self.empty();
-            };
-            if min == 0 {
-                return self.star(last);
-            }
-            // x{n,} = x^(n-1) x+
-            let plus = self.plus(last)?;
-            let mut all = required.to_vec();
-            all.push(plus);
-            return self.chain(&all);
+            let u = self.b.add_union(vec![])?;
+            let plus = min > 0;
+            tasks.push(Task::RepeatStep {
+                sub,
+                next,
+                opt: 0,
+                req: min.saturating_sub(1),
+            });
+            tasks.push(Task::LoopDone { u, next, plus });
+            tasks.push(Task::Visit(sub, u));
+            return Ok(());
         }
-        let min = min.min(parts.len());
-        let (required, optional) = parts.split_at(min);
-        if optional.is_empty() {
-            return self.chain(required);
-        }
-        // x{2,5} = xx(x(x(x)?)?)?: each optional copy may be skipped, and skipping one skips
-        // the rest.
-        let end = self.b.add_empty()?;
-        let head = match required.first() {
-            Some(_) => Some(self.chain(required)?),
-            None => None,
-        };
-        let mut start = None;
-        let mut prev_end = head.map(|h| h.end);
-        for f in optional {
-            let u = self.b.add_union(vec![f.start, end])?;
-            match prev_end {
-                Some(p) => self.b.patch(p, u)?,
-                None => start = Some(u),
-            }
-            prev_end = Some(f.end);
-        }
-        if let Some(p) = prev_end {
-            self.b.patch(p, end)?;
-        }
-        let start = match (head, start) {
-            (Some(h), _) => h.start,
-            (None, Some(s)) => s,
-            (None, None) => end,
-        };
-        Ok(Frag { start, end })
+        let max = max as usize;
+        values.push(next);
+        tasks.push(Task::RepeatStep {
+            sub,
+            next,
+            opt: max.saturating_sub(min),
+            req: min.min(max),
+        });
+        Ok(())
     }
 
-    fn literal(&mut self, runes: &[i32], fold: bool) -> Result<Frag, BuildError> {
-        let mut parts = Vec::with_capacity(runes.len());
-        for &r in runes {
+    fn literal(&mut self, runes: &[i32], fold: bool, next: StateID) -> Result<StateID, BuildError> {
+        let mut cur = next;
+        for &r in runes.iter().rev() {
             if fold && class::simple_fold(r) != r {
                 let mut orbit = vec![r];
                 let mut f = class::simple_fold(r);
@@ -373,42 +289,68 @@ impl Compiler<'_> {
                 }
                 let mut ranges: Vec<i32> = orbit.iter().flat_map(|&c| [c, c]).collect();
                 class::clean_class(&mut ranges);
-                parts.push(self.class(&ranges)?);
+                cur = self.class(&ranges, cur)?;
                 continue;
             }
             match u32::try_from(r).ok().and_then(char::from_u32) {
                 Some(c) => {
                     let mut buf = [0u8; 4];
-                    let bytes = c.encode_utf8(&mut buf).as_bytes();
-                    let mut first: Option<StateID> = None;
-                    let mut prev: Option<StateID> = None;
-                    for &byte in bytes {
-                        let s = self.b.add_range(Transition {
+                    for &byte in c.encode_utf8(&mut buf).as_bytes().iter().rev() {
+                        cur = self.b.add_range(Transition {
                             start: byte,
                             end: byte,
-                            next: StateID::ZERO,
+                            next: cur,
                         })?;
-                        if let Some(p) = prev {
-                            self.b.patch(p, s)?;
-                        }
-                        first.get_or_insert(s);
-                        prev = Some(s);
-                    }
-                    match (first, prev) {
-                        (Some(start), Some(end)) => parts.push(Frag { start, end }),
-                        _ => parts.push(self.empty()?),
                     }
                 }
                 // A surrogate (Go accepts `\x{D800}`) never occurs in UTF-8 text.
-                None => parts.push(self.fail()?),
+                None => cur = self.b.add_fail()?,
             }
         }
-        self.chain(&parts)
+        Ok(cur)
+    }
+
+    /// `.` (any character but `\n`) or `(?s:.)`, compiled by hand: the UTF-8 automaton for all
+    /// scalar values, with shared continuation-byte states.
+    fn dot(&mut self, with_nl: bool, next: StateID) -> Result<StateID, BuildError> {
+        if let Some((nl, at, start)) = self.dot {
+            if nl == with_nl && at == next {
+                return Ok(start);
+            }
+        }
+        let t = |start: u8, end: u8, next: StateID| Transition { start, end, next };
+        let c1 = self.b.add_range(t(0x80, 0xBF, next))?;
+        let c2 = self.b.add_range(t(0x80, 0xBF, c1))?;
+        let c3 = self.b.add_range(t(0x80, 0xBF, c2))?;
+        let e0 = self.b.add_range(t(0xA0, 0xBF, c1))?;
+        let ed = self.b.add_range(t(0x80, 0x9F, c1))?;
+        let f0 = self.b.add_range(t(0x90, 0xBF, c2))?;
+        let f4 = self.b.add_range(t(0x80, 0x8F, c2))?;
+        let mut trans = Vec::with_capacity(11);
+        if with_nl {
+            trans.push(t(0x00, 0x7F, next));
+        } else {
+            trans.push(t(0x00, 0x09, next));
+            trans.push(t(0x0B, 0x7F, next));
+        }
+        trans.extend([
+            t(0xC2, 0xDF, c1),
+            t(0xE0, 0xE0, e0),
+            t(0xE1, 0xEC, c2),
+            t(0xED, 0xED, ed),
+            t(0xEE, 0xEF, c2),
+            t(0xF0, 0xF0, f0),
+            t(0xF1, 0xF3, c3),
+            t(0xF4, 0xF4, f4),
+        ]);
+        let start = self.b.add_sparse(trans)?;
+        self.dot = Some((with_nl, next, start));
+        Ok(start)
     }
 
     /// A rune class as UTF-8 byte sequences: a trie built from sorted sequences with shared
     /// suffixes (Daciuk et al.'s incremental construction of a minimal acyclic automaton).
-    fn class(&mut self, runes: &[i32]) -> Result<Frag, BuildError> {
+    fn class(&mut self, runes: &[i32], next: StateID) -> Result<StateID, BuildError> {
         let mut ranges: Vec<i32> = runes.to_vec();
         class::clean_class(&mut ranges);
         let mut scalar: Vec<(u32, u32)> = Vec::with_capacity(ranges.len() / 2 + 1);
@@ -430,42 +372,34 @@ impl Compiler<'_> {
             }
         }
         if scalar.is_empty() {
-            return self.fail();
+            return self.b.add_fail();
         }
-        let end = self.b.add_empty()?;
         if scalar.iter().all(|&(_, hi)| hi < 0x80) {
             let trans = scalar
                 .iter()
                 .map(|&(lo, hi)| Transition {
                     start: lo as u8,
                     end: hi as u8,
-                    next: end,
+                    next,
                 })
                 .collect();
-            let start = self.b.add_sparse(trans)?;
-            return Ok(Frag { start, end });
+            return self.b.add_sparse(trans);
         }
-        let mut trie = Utf8Trie {
-            target: end,
-            stack: vec![TrieNode::default()],
-            cache: HashMap::default(),
-        };
+        self.trie.reset(next);
         for (lo, hi) in scalar {
             let (Some(lo), Some(hi)) = (char::from_u32(lo), char::from_u32(hi)) else {
                 continue;
             };
             for seq in Utf8Sequences::new(lo, hi) {
-                let seq: Vec<(u8, u8)> = seq.as_slice().iter().map(|r| (r.start, r.end)).collect();
-                trie.add(&mut self.b, &seq)?;
+                self.trie.add(&mut self.b, seq.as_slice())?;
             }
         }
-        let start = trie.finish(&mut self.b)?;
-        Ok(Frag { start, end })
+        self.trie.finish(&mut self.b)
     }
 }
 
-fn pop(values: &mut Vec<Frag>) -> Option<Frag> {
-    values.pop()
+fn pop(values: &mut Vec<StateID>, fallback: StateID) -> StateID {
+    values.pop().unwrap_or(fallback)
 }
 
 #[derive(Default)]
@@ -475,35 +409,74 @@ struct TrieNode {
     last: Option<(u8, u8)>,
 }
 
-type TransKey = Vec<(u8, u8, u32)>;
+/// Slots of the suffix cache. A collision overwrites (the automaton stays correct, only less
+/// shared), which keeps memory and time bounded for huge classes.
+const TRIE_CACHE_SLOTS: usize = 1024;
 
 struct Utf8Trie {
     target: StateID,
     /// The path of the most recently added sequence, root first.
     stack: Vec<TrieNode>,
-    /// Frozen states by their transitions: equal suffixes are shared.
-    cache: HashMap<TransKey, StateID, BuildHasherDefault<FxHasher>>,
+    /// Spare nodes, to avoid reallocating their transition lists.
+    spare: Vec<TrieNode>,
+    /// Frozen states by their transitions (hashed into fixed slots), tagged with `version` so
+    /// that `reset` does not have to clear it.
+    cache: Vec<(u32, Vec<Transition>, StateID)>,
+    version: u32,
 }
 
 impl Utf8Trie {
-    fn add(&mut self, b: &mut Builder, seq: &[(u8, u8)]) -> Result<(), BuildError> {
+    fn new() -> Utf8Trie {
+        Utf8Trie {
+            target: StateID::ZERO,
+            stack: Vec::new(),
+            spare: Vec::new(),
+            cache: Vec::new(),
+            version: 0,
+        }
+    }
+
+    fn reset(&mut self, target: StateID) {
+        self.target = target;
+        while let Some(n) = self.stack.pop() {
+            self.recycle(n);
+        }
+        let root = self.node();
+        self.stack.push(root);
+        self.version = self.version.wrapping_add(1);
+        if self.version == 0 {
+            self.cache.clear();
+            self.version = 1;
+        }
+    }
+
+    fn node(&mut self) -> TrieNode {
+        self.spare.pop().unwrap_or_default()
+    }
+
+    fn recycle(&mut self, mut n: TrieNode) {
+        n.trans.clear();
+        n.last = None;
+        self.spare.push(n);
+    }
+
+    fn add(&mut self, b: &mut Builder, seq: &[Utf8Range]) -> Result<(), BuildError> {
         let prefix = seq
             .iter()
             .zip(&self.stack)
-            .take_while(|(r, n)| n.last == Some(**r))
+            .take_while(|(r, n)| n.last == Some((r.start, r.end)))
             .count();
         if prefix >= seq.len() {
             return Ok(());
         }
         self.freeze_from(b, prefix)?;
         if let Some(top) = self.stack.last_mut() {
-            top.last = Some(seq[prefix]);
+            top.last = Some((seq[prefix].start, seq[prefix].end));
         }
-        for &r in &seq[prefix + 1..] {
-            self.stack.push(TrieNode {
-                trans: Vec::new(),
-                last: Some(r),
-            });
+        for r in &seq[prefix + 1..] {
+            let mut n = self.node();
+            n.last = Some((r.start, r.end));
+            self.stack.push(n);
         }
         Ok(())
     }
@@ -518,7 +491,8 @@ impl Utf8Trie {
             if let Some((start, end)) = node.last.take() {
                 node.trans.push(Transition { start, end, next });
             }
-            next = self.freeze(b, node.trans)?;
+            next = self.freeze(b, &node.trans)?;
+            self.recycle(node);
         }
         if let Some(top) = self.stack.last_mut() {
             if let Some((start, end)) = top.last.take() {
@@ -528,23 +502,40 @@ impl Utf8Trie {
         Ok(())
     }
 
-    fn freeze(&mut self, b: &mut Builder, trans: Vec<Transition>) -> Result<StateID, BuildError> {
-        let key: TransKey = trans
-            .iter()
-            .map(|t| (t.start, t.end, t.next.as_u32()))
-            .collect();
-        if let Some(&id) = self.cache.get(&key) {
-            return Ok(id);
+    fn freeze(&mut self, b: &mut Builder, trans: &[Transition]) -> Result<StateID, BuildError> {
+        let mut h = FxHasher::default();
+        for t in trans {
+            h.add(u64::from(t.start) | u64::from(t.end) << 8 | u64::from(t.next.as_u32()) << 16);
         }
-        let id = b.add_sparse(trans)?;
-        self.cache.insert(key, id);
+        let slot = (h.finish() % TRIE_CACHE_SLOTS as u64) as usize;
+        if let Some((v, cached, id)) = self.cache.get(slot) {
+            if *v == self.version && cached.as_slice() == trans {
+                return Ok(*id);
+            }
+        }
+        let id = if trans.len() == 1 {
+            b.add_range(trans[0])?
+        } else {
+            b.add_sparse(trans.to_vec())?
+        };
+        if self.cache.len() < TRIE_CACHE_SLOTS {
+            self.cache
+                .resize_with(TRIE_CACHE_SLOTS, || (0, Vec::new(), StateID::ZERO));
+        }
+        let entry = &mut self.cache[slot];
+        entry.0 = self.version;
+        entry.1.clear();
+        entry.1.extend_from_slice(trans);
+        entry.2 = id;
         Ok(id)
     }
 
-    fn finish(mut self, b: &mut Builder) -> Result<StateID, BuildError> {
+    fn finish(&mut self, b: &mut Builder) -> Result<StateID, BuildError> {
         self.freeze_from(b, 0)?;
         let root = self.stack.pop().unwrap_or_default();
-        self.freeze(b, root.trans)
+        let id = self.freeze(b, &root.trans);
+        self.recycle(root);
+        id
     }
 }
 

@@ -37,6 +37,7 @@
 mod class;
 mod compile;
 mod parse;
+mod plan;
 mod tables;
 
 use std::fmt;
@@ -67,6 +68,12 @@ pub struct Regex {
 }
 
 struct Engine {
+    plan: plan::Plan,
+    /// Present when the plan needs it.
+    automaton: Option<Automaton>,
+}
+
+struct Automaton {
     /// `None` when the NFA is too big for the lazy DFA's cache; the PikeVM then does all.
     dfa: Option<DFA>,
     pikevm: PikeVM,
@@ -74,9 +81,26 @@ struct Engine {
 }
 
 struct Caches {
+    /// Searches done with these caches; the first few use the PikeVM (see `PIKEVM_FIRST`).
+    searches: u32,
     dfa: Option<hybrid::Cache>,
     pikevm: Option<pikevm::Cache>,
 }
+
+impl Caches {
+    fn new() -> Caches {
+        Caches {
+            searches: 0,
+            dfa: None,
+            pikevm: None,
+        }
+    }
+}
+
+/// A fresh lazy DFA costs more to set up (its cache, and its states built on first use) than a
+/// few PikeVM searches over a node name, so a new [`Regex`] (or clone) starts with the PikeVM
+/// and moves to the DFA after this many searches.
+const PIKEVM_FIRST: u32 = 4;
 
 impl Clone for Regex {
     fn clone(&self) -> Regex {
@@ -120,49 +144,26 @@ impl Regex {
                 expr: e.expr,
             },
         })?;
-        let compiled = compile::compile(&tree, NFA_SIZE_LIMIT).map_err(|_| Error {
-            kind: ErrorKind::TooBig,
-        })?;
-        drop(tree);
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .cache_capacity(DFA_CACHE_CAPACITY)
-                    .minimum_cache_clear_count(Some(3)),
-            )
-            .build_from_nfa(compiled.nfa.clone())
-            .ok();
-        let pikevm = PikeVM::new_from_nfa(compiled.nfa).map_err(|_| Error {
-            kind: ErrorKind::TooBig,
-        })?;
+        let plan = plan::plan(&tree);
+        let automaton = match plan {
+            plan::Plan::Automaton => Some(Automaton::new(&tree)?),
+            _ => None,
+        };
         Ok(Regex {
             pattern: pattern.to_string(),
-            engine: Arc::new(Engine {
-                dfa,
-                pikevm,
-                has_not_word_boundary: compiled.has_not_word_boundary,
-            }),
+            engine: Arc::new(Engine { plan, automaton }),
             cache: Mutex::new(None),
         })
     }
 
     /// Reports whether the pattern matches anywhere in `haystack`, as Go's `MatchString`.
     pub fn is_match(&self, haystack: &str) -> bool {
+        let Some(automaton) = &self.engine.automaton else {
+            return self.engine.plan.is_match(haystack).unwrap_or(false);
+        };
         match self.cache.try_lock() {
-            Ok(mut guard) => {
-                let caches = guard.get_or_insert_with(|| Caches {
-                    dfa: None,
-                    pikevm: None,
-                });
-                self.engine.is_match(caches, haystack)
-            }
-            Err(_) => {
-                let mut caches = Caches {
-                    dfa: None,
-                    pikevm: None,
-                };
-                self.engine.is_match(&mut caches, haystack)
-            }
+            Ok(mut guard) => automaton.is_match(guard.get_or_insert_with(Caches::new), haystack),
+            Err(_) => automaton.is_match(&mut Caches::new(), haystack),
         }
     }
 
@@ -172,10 +173,32 @@ impl Regex {
     }
 }
 
-impl Engine {
+impl Automaton {
+    fn new(tree: &parse::Tree) -> Result<Automaton, Error> {
+        let too_big = |_| Error {
+            kind: ErrorKind::TooBig,
+        };
+        let compiled = compile::compile(tree, NFA_SIZE_LIMIT).map_err(too_big)?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .cache_capacity(DFA_CACHE_CAPACITY)
+                    .minimum_cache_clear_count(Some(3)),
+            )
+            .build_from_nfa(compiled.nfa.clone())
+            .ok();
+        let pikevm = PikeVM::new_from_nfa(compiled.nfa).map_err(too_big)?;
+        Ok(Automaton {
+            dfa,
+            pikevm,
+            has_not_word_boundary: compiled.has_not_word_boundary,
+        })
+    }
+
     fn is_match(&self, caches: &mut Caches, haystack: &str) -> bool {
         let input = Input::new(haystack).earliest(true);
-        if let Some(dfa) = &self.dfa {
+        caches.searches = caches.searches.saturating_add(1);
+        if let Some(dfa) = self.dfa.as_ref().filter(|_| caches.searches > PIKEVM_FIRST) {
             let cache = caches.dfa.get_or_insert_with(|| dfa.create_cache());
             match dfa.try_search_fwd(cache, &input) {
                 Ok(None) => return false,

@@ -269,7 +269,15 @@ impl<'a> Parser<'a> {
 
     fn new_node(&mut self, op: Op) -> NodeId {
         if let Some(id) = self.free.pop() {
-            self.nodes[id] = Node::new(op);
+            // Reset in place, keeping the lists' capacity.
+            let n = &mut self.nodes[id];
+            n.op = op;
+            n.flags = 0;
+            n.runes.clear();
+            n.subs.clear();
+            n.min = 0;
+            n.max = 0;
+            n.cap = 0;
             id
         } else {
             self.nodes.push(Node::new(op));
@@ -541,8 +549,9 @@ impl<'a> Parser<'a> {
                 return false;
             }
         }
-        let moved = self.nodes[re1].runes.clone();
+        let moved = std::mem::take(&mut self.nodes[re1].runes);
         self.nodes[re2].runes.extend_from_slice(&moved);
+        self.nodes[re1].runes = moved;
         if r >= 0 {
             let a = &mut self.nodes[re1];
             a.runes.clear();
