@@ -133,25 +133,62 @@ pub(crate) fn append_negated_class(r: &mut Vec<i32>, x: &[i32]) {
 
 /// Sorts and merges the ranges (Go's `cleanClass`).
 pub(crate) fn clean_class(r: &mut Vec<i32>) {
-    if r.len() < 4 {
-        r.truncate(r.len() & !1);
-        return;
+    r.truncate(r.len() & !1);
+    let sorted = r.chunks_exact(2).zip(r.chunks_exact(2).skip(1)).all(|(a, b)| a[0] <= b[0]);
+    if !sorted {
+        let mut pairs: Vec<(i32, i32)> = r.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        r.clear();
+        for (lo, hi) in pairs {
+            r.push(lo);
+            r.push(hi);
+        }
     }
-    let mut pairs: Vec<(i32, i32)> = r.chunks_exact(2).map(|p| (p[0], p[1])).collect();
-    pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    r.clear();
-    for (lo, hi) in pairs {
-        if let Some(last) = r.last_mut() {
-            if lo <= *last + 1 {
+    // Merge abutting and overlapping ranges in place.
+    let mut w = 0;
+    let mut i = 0;
+    while i + 1 < r.len() {
+        let (lo, hi) = (r[i], r[i + 1]);
+        if w > 0 && lo <= r[w - 1] + 1 {
+            if hi > r[w - 1] {
+                r[w - 1] = hi;
+            }
+        } else {
+            r[w] = lo;
+            r[w + 1] = hi;
+            w += 2;
+        }
+        i += 2;
+    }
+    r.truncate(w);
+}
+
+/// The union of two clean classes, clean.
+pub(crate) fn union(a: &[i32], b: &[i32]) -> Vec<i32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i + 1 < a.len() || j + 1 < b.len() {
+        let take_a = j + 1 >= b.len() || (i + 1 < a.len() && a[i] <= b[j]);
+        let (lo, hi) = if take_a {
+            i += 2;
+            (a[i - 2], a[i - 1])
+        } else {
+            j += 2;
+            (b[j - 2], b[j - 1])
+        };
+        match out.last_mut() {
+            Some(last) if lo <= *last + 1 => {
                 if hi > *last {
                     *last = hi;
                 }
-                continue;
+            }
+            _ => {
+                out.push(lo);
+                out.push(hi);
             }
         }
-        r.push(lo);
-        r.push(hi);
     }
+    out
 }
 
 /// Replaces a clean class by its negation (Go's `negateClass`).
@@ -240,25 +277,12 @@ fn to_i32(x: &[u32]) -> Vec<i32> {
     x.iter().map(|&v| v as i32).collect()
 }
 
-fn leaf_category(name: &str) -> Option<&'static [u32]> {
+/// The runes of a category of Go's `unicode.Categories` (two-letter, one-letter, or `LC`).
+fn category(name: &str) -> Option<Vec<i32>> {
     tables::CATEGORIES
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, r)| *r)
-}
-
-/// The runes of a category of Go's `unicode.Categories` (two-letter, one-letter, or `LC`).
-fn category(name: &str) -> Option<Vec<i32>> {
-    if let Some(r) = leaf_category(name) {
-        return Some(to_i32(r));
-    }
-    let (_, parts) = tables::CATEGORY_UNIONS.iter().find(|(n, _)| *n == name)?;
-    let mut out = Vec::new();
-    for p in parts.iter() {
-        out.extend(leaf_category(p)?.iter().map(|&v| v as i32));
-    }
-    clean_class(&mut out);
-    Some(out)
+        .map(|(_, r)| to_i32(r))
 }
 
 fn fold_category(name: &str) -> Option<Vec<i32>> {
@@ -368,6 +392,18 @@ mod tests {
         assert_eq!(simple_fold('k' as i32), 0x212a);
         assert_eq!(simple_fold(0x212a), 'K' as i32);
         assert_eq!(min_fold_rune(0x212a), 'K' as i32);
+    }
+
+    #[test]
+    fn clean_and_union() {
+        let mut r = vec![5, 6, 1, 2, 3, 3, 10, 12, 11, 20];
+        clean_class(&mut r);
+        assert_eq!(r, vec![1, 3, 5, 6, 10, 20]);
+        let mut r = vec![1, 2, 3, 4, 8, 9];
+        clean_class(&mut r);
+        assert_eq!(r, vec![1, 4, 8, 9]);
+        assert_eq!(union(&[1, 2, 10, 11], &[3, 5, 11, 12, 20, 20]), vec![1, 5, 10, 12, 20, 20]);
+        assert_eq!(union(&[], &[3, 5]), vec![3, 5]);
     }
 
     #[test]

@@ -1303,10 +1303,8 @@ impl<'a> Parser<'a> {
         }
         match (self.flags & FOLD_CASE != 0, &table.fold) {
             (true, Some(fold)) => {
-                let mut tmp = Vec::new();
-                class::append_table(&mut tmp, &table.runes);
-                class::append_table(&mut tmp, fold);
-                class::clean_class(&mut tmp);
+                // Go appends both tables and cleans the result: their union.
+                let tmp = class::union(&table.runes, fold);
                 if negated {
                     class::append_negated_class(r, &tmp);
                 } else {

@@ -106,7 +106,7 @@ impl Plan {
         match self {
             Plan::Always => Some(true),
             Plan::Literal { text, start, end } => Some(match (start, end) {
-                (false, false) => haystack.contains(text.as_str()),
+                (false, false) => contains(haystack, text),
                 (true, false) => haystack.starts_with(text.as_str()),
                 (false, true) => haystack.ends_with(text.as_str()),
                 (true, true) => haystack == text,
@@ -114,6 +114,22 @@ impl Plan {
             Plan::Automaton => None,
         }
     }
+}
+
+/// Substring test. For short haystacks (node names) a first-byte scan beats setting up the
+/// standard library's Two-Way searcher; long ones use the latter (linear time).
+fn contains(haystack: &str, needle: &str) -> bool {
+    if haystack.len() > 256 {
+        return haystack.contains(needle);
+    }
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    let Some(last_start) = h.len().checked_sub(n.len()) else {
+        return false;
+    };
+    (0..=last_start).any(|i| h[i] == first && h[i + 1..].starts_with(rest))
 }
 
 #[cfg(test)]
@@ -149,5 +165,17 @@ mod tests {
         assert_eq!(p("kube.+"), Plan::Automaton);
         assert_eq!(p("a*^kube"), lit("kube", true, false));
         assert_eq!(p(r"\x{D800}"), Plan::Automaton);
+    }
+
+    #[test]
+    fn substring() {
+        assert!(contains("kubecon-1", "kubecon-"));
+        assert!(contains("xkubecon-", "kubecon-"));
+        assert!(!contains("kubecon", "kubecon-"));
+        assert!(contains("", ""));
+        assert!(!contains("", "a"));
+        let long = "ab".repeat(300) + "kubecon-";
+        assert!(contains(&long, "kubecon-"));
+        assert!(!contains(&long, "kubecon-x"));
     }
 }
