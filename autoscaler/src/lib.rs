@@ -5,8 +5,9 @@
 //! - `scale` — `replicas = allocated + buffer_size` (config `buffer_size`, default 5, parsed with
 //!   Go's `Atoi` like the example, negatives accepted); `scale` only when that differs from the
 //!   current replicas (replicas left 0 otherwise, as upstream); `uid` copied. With config `policy`
-//!   (an Agones Buffer/Counter/List policy as JSON, validated with Agones' rules) the whole policy is
-//!   applied instead. A review carries the fleet's status only: a Counter/List policy also needs
+//!   (an Agones Buffer/Counter/List policy as JSON) the whole policy is
+//!   applied instead, as Agones' controller applies it after admission (apply-time errors, e.g.
+//!   the lenient `bufferSize` parser; validate with the library before deploying). A review carries the fleet's status only: a Counter/List policy also needs
 //!   config `template` (`{"counters":{…},"lists":{…}}`, the fleet template) to scale up, and it can
 //!   never scale down by walking GameServers (a review has none).
 //! - `scaleNone` — current replicas, never scales.
@@ -30,10 +31,10 @@ use std::sync::Mutex;
 use fleet_autoscaling::go::time::Instant;
 use fleet_autoscaling::kubeai::CappedSmoothRatio;
 use fleet_autoscaling::plugin::{SmoothedBounds, example_scale, example_scale_none, parse_buffer_size, smoothed_scale};
-use fleet_autoscaling::policy::Context;
+use fleet_autoscaling::policy::{Context, apply_buffer, apply_counter_or_list};
 use fleet_autoscaling::review::decode_review;
-use fleet_autoscaling::types::{FleetAutoscaleReview, FleetAutoscalerPolicy, GameServerTemplateSpec, policy_type};
-use fleet_autoscaling::validate::{ValidateOptions, validate_policy};
+use fleet_autoscaling::types::{BufferPolicy, CounterPolicy, FleetAutoscaleReview, GameServerTemplateSpec};
+use serde::Deserialize;
 
 /// Deepest JSON nesting accepted (a review is 4 levels deep); keeps parsing well inside the
 /// guest's 64 KiB stack.
@@ -115,27 +116,39 @@ fn parse_i32(key: &str, v: Option<&str>, default: i32) -> Result<i32, String> {
     }
 }
 
-fn policy_from(config: &Config) -> Result<Option<(FleetAutoscalerPolicy, GameServerTemplateSpec)>, String> {
+/// The policy types a review has enough data for (only these are deserialized, to keep the module
+/// small).
+#[derive(Debug, Deserialize)]
+struct PluginPolicy {
+    #[serde(rename = "type", default)]
+    policy_type: String,
+    #[serde(default)]
+    buffer: Option<BufferPolicy>,
+    #[serde(default)]
+    counter: Option<CounterPolicy>,
+    #[serde(default)]
+    list: Option<CounterPolicy>,
+}
+
+fn policy_from(config: &Config) -> Result<Option<(PluginPolicy, GameServerTemplateSpec)>, String> {
     let Some(text) = &config.policy else {
         return Ok(None);
     };
-    let policy: FleetAutoscalerPolicy =
-        serde_json::from_str(text).map_err(|e| format!("invalid policy config: not an Agones policy: {e}"))?;
-    if ![policy_type::BUFFER, policy_type::COUNTER, policy_type::LIST].contains(&policy.policy_type.as_str()) {
+    // Through `Value`, like the review, so serde's code for these types is instantiated once.
+    let policy: PluginPolicy = serde_json::from_str::<serde_json::Value>(text)
+        .and_then(serde_json::from_value)
+        .map_err(|e| format!("invalid policy config: not an Agones policy: {e}"))?;
+    if !["Buffer", "Counter", "List"].contains(&policy.policy_type.as_str()) {
         return Err(format!(
             "invalid policy config: type {:?} is not supported here (Buffer, Counter or List)",
             policy.policy_type
         ));
     }
-    let opts = ValidateOptions { now: None, ..ValidateOptions::default() };
-    let errors = validate_policy(&policy, "policy", &opts);
-    if !errors.is_empty() {
-        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        return Err(format!("invalid policy config: {}", text.join("; ")));
-    }
     let template = match &config.template {
         None => GameServerTemplateSpec::default(),
-        Some(t) => serde_json::from_str(t).map_err(|e| format!("invalid template config: {e}"))?,
+        Some(t) => serde_json::from_str::<serde_json::Value>(t)
+            .and_then(serde_json::from_value)
+            .map_err(|e| format!("invalid template config: {e}"))?,
     };
     Ok(Some((policy, template)))
 }
@@ -146,8 +159,13 @@ pub fn handle_scale(input: &[u8], config: &Config) -> Result<String, String> {
     let review = read_review(input)?;
     let out = match policy {
         Some((policy, template)) => {
-            let mut ctx = Context::at(Instant::ZERO);
-            fleet_autoscaling::webhook::respond(&policy, &template, review, &mut ctx).map_err(|e| e.message)?
+            let ctx = Context::at(Instant::ZERO);
+            fleet_autoscaling::webhook::respond_with(review, &template, |fleet| match policy.policy_type.as_str() {
+                "Buffer" => apply_buffer(policy.buffer.as_ref(), fleet),
+                "Counter" => apply_counter_or_list(policy.counter.as_ref(), true, fleet, &[], &ctx),
+                _ => apply_counter_or_list(policy.list.as_ref(), false, fleet, &[], &ctx),
+            })
+            .map_err(|e| e.message)?
         }
         None => example_scale(review, parse_buffer_size(config.buffer_size.as_deref())?)?,
     };
@@ -253,11 +271,13 @@ mod tests {
         );
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(handle_scale(deep.as_bytes(), &Config::default()).is_err());
-        let pol = Config { policy: Some(r#"{"type":"Buffer","buffer":{"bufferSize":5,"maxReplicas":2}}"#.into()), ..Config::default() };
+        let pol = Config { policy: Some(r#"{"type":"Buffer","buffer":{"bufferSize":"asd","maxReplicas":2}}"#.into()), ..Config::default() };
         assert_eq!(
             handle_scale(SEED, &pol).unwrap_err(),
-            "invalid policy config: policy.buffer.maxReplicas: Invalid value: 2: maxReplicas should be bigger than or equal to bufferSize"
+            "invalid value for IntOrString: invalid value \"asd\": strconv.Atoi: parsing \"asd\": invalid syntax"
         );
+        let pol = Config { policy: Some(r#"{"type":"Webhook"}"#.into()), ..Config::default() };
+        assert!(handle_scale(SEED, &pol).unwrap_err().contains("not supported"));
     }
 
     #[test]

@@ -268,7 +268,8 @@ pub fn apply_counter_or_list(
     }
     let (what, noun) = if is_counter { ("CounterPolicy", "Counter") } else { ("ListPolicy", "List") };
     let Some(c) = c else {
-        return Err(ApplyError::new(format!("{} policy config params are missing", noun.to_lowercase())));
+        let missing = if is_counter { "counter policy config params are missing" } else { "list policy config params are missing" };
+        return Err(ApplyError::new(missing));
     };
     let key = c.key.as_str();
     let template = &fleet.spec.template.spec;

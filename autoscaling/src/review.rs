@@ -97,6 +97,23 @@ fn go_syntax_error(bytes: &[u8], fallback: &serde_json::Error) -> String {
             if !starts_value {
                 return format!("invalid character {} looking for beginning of value", go_char(c));
             }
+            for lit in ["null", "true", "false"] {
+                if c == lit.as_bytes()[0] {
+                    for (k, want) in lit.bytes().enumerate().skip(1) {
+                        match bytes.get(i + k) {
+                            None => return "unexpected end of JSON input".to_string(),
+                            Some(got) if *got != want => {
+                                return format!(
+                                    "invalid character {} in literal {lit} (expecting {})",
+                                    go_char(*got),
+                                    go_char(want)
+                                );
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
             if fallback.is_eof() {
                 return "unexpected end of JSON input".to_string();
             }
@@ -188,6 +205,10 @@ mod tests {
             "invalid character 'i' looking for beginning of value"
         );
         assert_eq!(decode_review(b"  ").unwrap_err(), "unexpected end of JSON input");
+        assert_eq!(
+            decode_review(b"not json").unwrap_err(),
+            "invalid character 'o' in literal null (expecting 'u')"
+        );
         assert_eq!(decode_review(b"{\"a\":1").unwrap_err(), "unexpected end of JSON input");
         assert_eq!(decode_review(b"{} x").unwrap_err(), "invalid character 'x' after top-level value");
     }

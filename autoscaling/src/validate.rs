@@ -198,7 +198,8 @@ fn validate_url_configuration(w: Option<&UrlConfiguration>, path: &str) -> Vec<F
     errs
 }
 
-fn validate_buffer(b: Option<&BufferPolicy>, path: &str) -> Vec<FieldError> {
+/// Buffer policy rules at `path` (e.g. `spec.policy.buffer`).
+pub fn validate_buffer(b: Option<&BufferPolicy>, path: &str) -> Vec<FieldError> {
     let Some(b) = b else {
         return vec![required(path, "buffer policy config params are missing")];
     };
@@ -235,7 +236,8 @@ fn strict_percent_ok(s: &IntOrString) -> bool {
     matches!(s.strict_value(), Ok((r, _)) if (1..=99).contains(&r))
 }
 
-fn validate_counter(c: Option<&CounterPolicy>, path: &str, noun: &str, opts: &ValidateOptions) -> Vec<FieldError> {
+/// Counter (`noun` = `counter`) or List (`list`) policy rules at `path`.
+pub fn validate_counter(c: Option<&CounterPolicy>, path: &str, noun: &str, opts: &ValidateOptions) -> Vec<FieldError> {
     if !opts.gates.counts_and_lists {
         return vec![forbidden(path, "feature CountsAndLists must be enabled")];
     }

@@ -41,19 +41,10 @@ impl HttpError {
     }
 }
 
-/// Fills `review.response` from `policy` applied to the fleet the review describes. `scale` is
-/// true when the result differs from the status replicas; an inactive schedule answers
-/// `scale: false`.
-pub fn respond(
-    policy: &FleetAutoscalerPolicy,
-    template: &GameServerTemplateSpec,
-    mut review: FleetAutoscaleReview,
-    ctx: &mut Context<'_>,
-) -> Result<FleetAutoscaleReview, ApplyError> {
-    let Some(req) = review.request.as_ref() else {
-        return Err(ApplyError::new("FleetAutoscaleReview Request is nil"));
-    };
-    let fleet = Fleet {
+/// The fleet a review describes: its metadata and status, with `template` as its GameServer
+/// template (a review carries no template).
+pub fn fleet_from_request(req: &crate::types::FleetAutoscaleRequest, template: &GameServerTemplateSpec) -> Fleet {
+    Fleet {
         metadata: ObjectMeta {
             name: req.name.clone(),
             namespace: req.namespace.clone(),
@@ -67,8 +58,22 @@ pub fn respond(
             ..FleetSpec::default()
         },
         status: req.status.clone(),
+    }
+}
+
+/// Fills `review.response` with the result of `decide` on the fleet the review describes: `scale`
+/// is true when the result differs from the status replicas; an inactive schedule answers
+/// `scale: false`.
+pub fn respond_with(
+    mut review: FleetAutoscaleReview,
+    template: &GameServerTemplateSpec,
+    decide: impl FnOnce(&Fleet) -> crate::policy::ApplyResult,
+) -> Result<FleetAutoscaleReview, ApplyError> {
+    let Some(req) = review.request.as_ref() else {
+        return Err(ApplyError::new("FleetAutoscaleReview Request is nil"));
     };
-    let replicas = match apply_with(policy, &fleet, &[], ctx) {
+    let fleet = fleet_from_request(req, template);
+    let replicas = match decide(&fleet) {
         Ok((r, _)) => r,
         Err(e) if e.inactive_schedule => fleet.status.replicas,
         Err(e) => return Err(e),
@@ -79,6 +84,16 @@ pub fn respond(
         replicas,
     });
     Ok(review)
+}
+
+/// [`respond_with`] applying `policy` (any type) in `ctx`.
+pub fn respond(
+    policy: &FleetAutoscalerPolicy,
+    template: &GameServerTemplateSpec,
+    review: FleetAutoscaleReview,
+    ctx: &mut Context<'_>,
+) -> Result<FleetAutoscaleReview, ApplyError> {
+    respond_with(review, template, |fleet| apply_with(policy, fleet, &[], ctx))
 }
 
 /// A validated policy ready to answer reviews.
