@@ -30,10 +30,14 @@ use std::sync::Mutex;
 
 use fleet_autoscaling::go::time::Instant;
 use fleet_autoscaling::kubeai::CappedSmoothRatio;
-use fleet_autoscaling::plugin::{SmoothedBounds, example_scale, example_scale_none, parse_buffer_size, smoothed_scale};
+use fleet_autoscaling::plugin::{
+    SmoothedBounds, example_scale, example_scale_none, parse_buffer_size, smoothed_scale,
+};
 use fleet_autoscaling::policy::{Context, apply_buffer, apply_counter_or_list};
 use fleet_autoscaling::review::decode_review;
-use fleet_autoscaling::types::{BufferPolicy, CounterPolicy, FleetAutoscaleReview, GameServerTemplateSpec};
+use fleet_autoscaling::types::{
+    BufferPolicy, CounterPolicy, FleetAutoscaleReview, GameServerTemplateSpec,
+};
 use serde::Deserialize;
 
 /// Deepest JSON nesting accepted (a review is 4 levels deep); keeps parsing well inside the
@@ -85,9 +89,12 @@ fn depth_ok(input: &[u8]) -> bool {
 /// Decodes and checks the input review.
 fn read_review(input: &[u8]) -> Result<FleetAutoscaleReview, String> {
     if !depth_ok(input) {
-        return Err(format!("Failed to decode FleetAutoscaleReview: JSON nested deeper than {MAX_DEPTH} levels"));
+        return Err(format!(
+            "Failed to decode FleetAutoscaleReview: JSON nested deeper than {MAX_DEPTH} levels"
+        ));
     }
-    let review = decode_review(input).map_err(|e| format!("Failed to decode FleetAutoscaleReview: {e}"))?;
+    let review =
+        decode_review(input).map_err(|e| format!("Failed to decode FleetAutoscaleReview: {e}"))?;
     let Some(req) = &review.request else {
         return Err("FleetAutoscaleReview Request is nil".into());
     };
@@ -99,7 +106,9 @@ fn read_review(input: &[u8]) -> Result<FleetAutoscaleReview, String> {
         ("allocatedReplicas", s.allocated_replicas),
     ] {
         if v < 0 {
-            return Err(format!("FleetAutoscaleReview status.{name} is negative ({v})"));
+            return Err(format!(
+                "FleetAutoscaleReview status.{name} is negative ({v})"
+            ));
         }
     }
     Ok(review)
@@ -112,7 +121,10 @@ fn write_review(review: &FleetAutoscaleReview) -> Result<String, String> {
 fn parse_i32(key: &str, v: Option<&str>, default: i32) -> Result<i32, String> {
     match v {
         None => Ok(default),
-        Some(s) => s.trim().parse::<i32>().map_err(|_| format!("config {key} must be an int32, got {s:?}")),
+        Some(s) => s
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| format!("config {key} must be an int32, got {s:?}")),
     }
 }
 
@@ -160,10 +172,14 @@ pub fn handle_scale(input: &[u8], config: &Config) -> Result<String, String> {
     let out = match policy {
         Some((policy, template)) => {
             let ctx = Context::at(Instant::ZERO);
-            fleet_autoscaling::webhook::respond_with(review, &template, |fleet| match policy.policy_type.as_str() {
-                "Buffer" => apply_buffer(policy.buffer.as_ref(), fleet),
-                "Counter" => apply_counter_or_list(policy.counter.as_ref(), true, fleet, &[], &ctx),
-                _ => apply_counter_or_list(policy.list.as_ref(), false, fleet, &[], &ctx),
+            fleet_autoscaling::webhook::respond_with(review, &template, |fleet| {
+                match policy.policy_type.as_str() {
+                    "Buffer" => apply_buffer(policy.buffer.as_ref(), fleet),
+                    "Counter" => {
+                        apply_counter_or_list(policy.counter.as_ref(), true, fleet, &[], &ctx)
+                    }
+                    _ => apply_counter_or_list(policy.list.as_ref(), false, fleet, &[], &ctx),
+                }
             })
             .map_err(|e| e.message)?
         }
@@ -250,34 +266,77 @@ mod tests {
 
     #[test]
     fn seed_example() {
-        assert_eq!(response(&handle_scale(SEED, &Config::default()).unwrap()), ("sample-uid".into(), true, 7));
-        let ten = Config { buffer_size: Some("10".into()), ..Config::default() };
-        assert_eq!(response(&handle_scale(SEED, &ten).unwrap()), ("sample-uid".into(), true, 12));
-        assert_eq!(response(&handle_scale_none(SEED).unwrap()), ("sample-uid".into(), false, 5));
-        let three = Config { buffer_size: Some("3".into()), ..Config::default() };
-        assert_eq!(response(&handle_scale(SEED, &three).unwrap()), ("sample-uid".into(), false, 0));
+        assert_eq!(
+            response(&handle_scale(SEED, &Config::default()).unwrap()),
+            ("sample-uid".into(), true, 7)
+        );
+        let ten = Config {
+            buffer_size: Some("10".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            response(&handle_scale(SEED, &ten).unwrap()),
+            ("sample-uid".into(), true, 12)
+        );
+        assert_eq!(
+            response(&handle_scale_none(SEED).unwrap()),
+            ("sample-uid".into(), false, 5)
+        );
+        let three = Config {
+            buffer_size: Some("3".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            response(&handle_scale(SEED, &three).unwrap()),
+            ("sample-uid".into(), false, 0)
+        );
     }
 
     #[test]
     fn bad_input() {
-        assert!(handle_scale(b"nope", &Config::default()).unwrap_err().starts_with("Failed to decode"));
-        assert_eq!(handle_scale(b"{}", &Config::default()).unwrap_err(), "FleetAutoscaleReview Request is nil");
+        assert!(
+            handle_scale(b"nope", &Config::default())
+                .unwrap_err()
+                .starts_with("Failed to decode")
+        );
+        assert_eq!(
+            handle_scale(b"{}", &Config::default()).unwrap_err(),
+            "FleetAutoscaleReview Request is nil"
+        );
         let neg = br#"{"request":{"status":{"replicas":-1}}}"#;
-        assert_eq!(handle_scale(neg, &Config::default()).unwrap_err(), "FleetAutoscaleReview status.replicas is negative (-1)");
-        let bad = Config { buffer_size: Some("abc".into()), ..Config::default() };
+        assert_eq!(
+            handle_scale(neg, &Config::default()).unwrap_err(),
+            "FleetAutoscaleReview status.replicas is negative (-1)"
+        );
+        let bad = Config {
+            buffer_size: Some("abc".into()),
+            ..Config::default()
+        };
         assert_eq!(
             handle_scale(SEED, &bad).unwrap_err(),
             "Failed to convert buffer_size to int32: strconv.Atoi: parsing \"abc\": invalid syntax"
         );
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(handle_scale(deep.as_bytes(), &Config::default()).is_err());
-        let pol = Config { policy: Some(r#"{"type":"Buffer","buffer":{"bufferSize":"asd","maxReplicas":2}}"#.into()), ..Config::default() };
+        let pol = Config {
+            policy: Some(
+                r#"{"type":"Buffer","buffer":{"bufferSize":"asd","maxReplicas":2}}"#.into(),
+            ),
+            ..Config::default()
+        };
         assert_eq!(
             handle_scale(SEED, &pol).unwrap_err(),
             "invalid value for IntOrString: invalid value \"asd\": strconv.Atoi: parsing \"asd\": invalid syntax"
         );
-        let pol = Config { policy: Some(r#"{"type":"Webhook"}"#.into()), ..Config::default() };
-        assert!(handle_scale(SEED, &pol).unwrap_err().contains("not supported"));
+        let pol = Config {
+            policy: Some(r#"{"type":"Webhook"}"#.into()),
+            ..Config::default()
+        };
+        assert!(
+            handle_scale(SEED, &pol)
+                .unwrap_err()
+                .contains("not supported")
+        );
     }
 
     #[test]
@@ -286,6 +345,9 @@ mod tests {
             policy: Some(r#"{"type":"Buffer","buffer":{"bufferSize":"50%","minReplicas":1,"maxReplicas":100}}"#.into()),
             ..Config::default()
         };
-        assert_eq!(response(&handle_scale(SEED, &pol).unwrap()), ("sample-uid".into(), true, 4));
+        assert_eq!(
+            response(&handle_scale(SEED, &pol).unwrap()),
+            ("sample-uid".into(), true, 4)
+        );
     }
 }

@@ -56,7 +56,11 @@ impl fmt::Display for ParseError {
         if self.part == 0 {
             write!(f, "malformed load feedback: {}", self.reason)
         } else {
-            write!(f, "malformed load feedback: part {} `{}`: {}", self.part, self.text, self.reason)
+            write!(
+                f,
+                "malformed load feedback: part {} `{}`: {}",
+                self.part, self.text, self.reason
+            )
         }
     }
 }
@@ -71,7 +75,11 @@ impl FromStr for LoadFeedback {
         let (mut current, mut target, mut max) = (None, None, None);
         for (i, raw) in s.split(',').enumerate() {
             let part = raw.trim();
-            let err = |reason: String| ParseError { part: i + 1, text: part.to_string(), reason };
+            let err = |reason: String| ParseError {
+                part: i + 1,
+                text: part.to_string(),
+                reason,
+            };
             if part.is_empty() {
                 continue;
             }
@@ -95,7 +103,9 @@ impl FromStr for LoadFeedback {
                 "max-load" => &mut max,
                 _ => continue,
             };
-            let n: i64 = v.parse().map_err(|_| err(format!("{k} is not an integer")))?;
+            let n: i64 = v
+                .parse()
+                .map_err(|_| err(format!("{k} is not an integer")))?;
             if n < 0 {
                 return Err(err(format!("{k} is negative")));
             }
@@ -104,7 +114,11 @@ impl FromStr for LoadFeedback {
             }
             *slot = Some(n);
         }
-        let missing = |k: &str| ParseError { part: 0, text: s.to_string(), reason: format!("{k} is missing") };
+        let missing = |k: &str| ParseError {
+            part: 0,
+            text: s.to_string(),
+            reason: format!("{k} is missing"),
+        };
         Ok(LoadFeedback {
             service,
             current_load: current.ok_or_else(|| missing("current-load"))?,
@@ -120,7 +134,11 @@ impl fmt::Display for LoadFeedback {
         if let Some(s) = &self.service {
             write!(f, "service={s}, ")?;
         }
-        write!(f, "current-load={}, target-load={}, max-load={}", self.current_load, self.target_load, self.max_load)
+        write!(
+            f,
+            "current-load={}, target-load={}, max-load={}",
+            self.current_load, self.target_load, self.max_load
+        )
     }
 }
 
@@ -183,8 +201,14 @@ pub struct HpaStatus {
 /// The burst service's `ToHPAMetrics(hpa, percent)`: current = status.currentReplicas (0 if
 /// unset), max = spec.maxReplicas, target = floor(max × percent) or max when that is 0.
 pub fn from_hpa(hpa: &Hpa, target_percent: f64) -> Result<LoadFeedback, String> {
-    let spec = hpa.spec.as_ref().ok_or("Cannot get HPA Spec because hpa is null")?;
-    let status = hpa.status.as_ref().ok_or("Cannot get HPA metrics because hpa is null")?;
+    let spec = hpa
+        .spec
+        .as_ref()
+        .ok_or("Cannot get HPA Spec because hpa is null")?;
+    let status = hpa
+        .status
+        .as_ref()
+        .ok_or("Cannot get HPA metrics because hpa is null")?;
     let max = i64::from(spec.max_replicas);
     let namespace = hpa
         .metadata
@@ -211,14 +235,34 @@ mod tests {
 
     #[test]
     fn parse_and_format() {
-        let f: LoadFeedback = "service=default/echo, current-load=1, target-load=1, max-load=2".parse().unwrap();
+        let f: LoadFeedback = "service=default/echo, current-load=1, target-load=1, max-load=2"
+            .parse()
+            .unwrap();
         assert_eq!(f.service.as_deref(), Some("default/echo"));
-        assert_eq!(f.to_string(), "service=default/echo, current-load=1, target-load=1, max-load=2");
-        let e = "current-load=1, max-load=2".parse::<LoadFeedback>().unwrap_err();
-        assert_eq!(e.to_string(), "malformed load feedback: target-load is missing");
-        let e = "current-load=1, target-load, max-load=2".parse::<LoadFeedback>().unwrap_err();
+        assert_eq!(
+            f.to_string(),
+            "service=default/echo, current-load=1, target-load=1, max-load=2"
+        );
+        let e = "current-load=1, max-load=2"
+            .parse::<LoadFeedback>()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "malformed load feedback: target-load is missing"
+        );
+        let e = "current-load=1, target-load, max-load=2"
+            .parse::<LoadFeedback>()
+            .unwrap_err();
         assert_eq!(e.part, 2);
-        assert!("current-load=-1, target-load=1, max-load=2".parse::<LoadFeedback>().is_err());
-        assert!("current-load=1,current-load=1, target-load=1, max-load=2".parse::<LoadFeedback>().is_err());
+        assert!(
+            "current-load=-1, target-load=1, max-load=2"
+                .parse::<LoadFeedback>()
+                .is_err()
+        );
+        assert!(
+            "current-load=1,current-load=1, target-load=1, max-load=2"
+                .parse::<LoadFeedback>()
+                .is_err()
+        );
     }
 }

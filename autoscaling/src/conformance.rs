@@ -34,15 +34,17 @@ use crate::burst::{Hpa, from_hpa};
 use crate::go::time::{Instant, parse_rfc3339};
 use crate::go::{atoi, ceil_to_i32};
 use crate::kubeai::{
-    AverageRatio, CappedSmoothRatio, CurrentMetrics, MaxRatio, PolicySpec, Registry, ScalingAlgorithm, ScalingInput,
-    WeightedRatio, calculate_desired_replicas,
+    AverageRatio, CappedSmoothRatio, CurrentMetrics, MaxRatio, PolicySpec, Registry,
+    ScalingAlgorithm, ScalingInput, WeightedRatio, calculate_desired_replicas,
 };
 use crate::plugin::{example_scale, example_scale_none, parse_buffer_size};
-use crate::policy::{Context, Exchange, FeatureGates, HttpReply, WasmFailure, apply_with, service_url};
+use crate::policy::{
+    Context, Exchange, FeatureGates, HttpReply, WasmFailure, apply_with, service_url,
+};
 use crate::review::decode_review;
 use crate::types::{
-    Fleet, FleetAutoscaleResponse, FleetAutoscaleReview, FleetAutoscalerPolicy, FleetAutoscalerSpec, GameServer,
-    NodeCount, WasmPolicy,
+    Fleet, FleetAutoscaleResponse, FleetAutoscaleReview, FleetAutoscalerPolicy,
+    FleetAutoscalerSpec, GameServer, NodeCount, WasmPolicy,
 };
 use crate::validate::{ErrorType, ValidateOptions, default as apply_defaults, validate_with};
 
@@ -73,7 +75,9 @@ pub fn evaluate(vector: &Value) -> Outcome {
         "kubeai.reconciler" => eval_reconciler(&policy, &status),
         "kubeai.capped_smooth_ratio" => eval_smooth(&policy, &status),
         "burst.header" => eval_burst(&policy, &status),
-        k if k.starts_with("agones.") => eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v),
+        k if k.starts_with("agones.") => {
+            eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v)
+        }
         _ => Err(Skip(format!("unknown kind {kind:?}"))),
     };
     match r {
@@ -101,7 +105,10 @@ fn normalise(v: &mut Value, subst: &mut Vec<(String, String)>) {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
                 match (k.as_str(), &*val) {
-                    ("start" | "end" | "creationTimestamp" | "deletionTimestamp", Value::String(s)) => {
+                    (
+                        "start" | "end" | "creationTimestamp" | "deletionTimestamp",
+                        Value::String(s),
+                    ) => {
                         *val = match parse_rfc3339(lead(s)) {
                             Ok(t) => Value::String(t.to_rfc3339()),
                             Err(_) => Value::Null,
@@ -173,17 +180,27 @@ struct VectorExchange {
 impl VectorExchange {
     fn agones_test_server(review: &FleetAutoscaleReview) -> HttpReply {
         let Some(req) = &review.request else {
-            return HttpReply { status: 500, body: b"Empty request".to_vec() };
+            return HttpReply {
+                status: 500,
+                body: b"Empty request".to_vec(),
+            };
         };
         let st = &req.status;
         if st.allocated_replicas == -10 {
-            return HttpReply { status: 500, body: b"Wrong Status Replicas Parameter\n".to_vec() };
+            return HttpReply {
+                status: 500,
+                body: b"Wrong Status Replicas Parameter\n".to_vec(),
+            };
         }
         let mut prefix = Vec::new();
         if st.allocated_replicas == -20 {
             prefix.extend_from_slice(b"invalid data");
         }
-        let mut resp = FleetAutoscaleResponse { uid: req.uid.clone(), scale: false, replicas: st.replicas };
+        let mut resp = FleetAutoscaleResponse {
+            uid: req.uid.clone(),
+            scale: false,
+            replicas: st.replicas,
+        };
         let percent = st.allocated_replicas as f32 / st.replicas as f32;
         if percent > 0.7 {
             resp.scale = true;
@@ -193,9 +210,15 @@ impl VectorExchange {
             resp.scale = true;
             resp.replicas = atoi(v).unwrap_or(0) as i32;
         }
-        let out = FleetAutoscaleReview { request: Some(req.clone()), response: Some(resp) };
+        let out = FleetAutoscaleReview {
+            request: Some(req.clone()),
+            response: Some(resp),
+        };
         prefix.extend(serde_json::to_vec(&out).unwrap_or_default());
-        HttpReply { status: 200, body: prefix }
+        HttpReply {
+            status: 200,
+            body: prefix,
+        }
     }
 }
 
@@ -204,31 +227,52 @@ impl Exchange for VectorExchange {
         if let Some(code) = self.webhook_status
             && code != 200
         {
-            return Ok(HttpReply { status: code, body: Vec::new() });
+            return Ok(HttpReply {
+                status: code,
+                body: Vec::new(),
+            });
         }
         if let Some(body) = &self.webhook_body {
-            return Ok(HttpReply { status: 200, body: body.clone().into_bytes() });
+            return Ok(HttpReply {
+                status: 200,
+                body: body.clone().into_bytes(),
+            });
         }
         match &self.webhook_response {
-            Some(Value::String(s)) => return Ok(HttpReply { status: 200, body: s.clone().into_bytes() }),
+            Some(Value::String(s)) => {
+                return Ok(HttpReply {
+                    status: 200,
+                    body: s.clone().into_bytes(),
+                });
+            }
             Some(v @ Value::Object(m)) => {
                 let doc = if m.contains_key("response") || m.contains_key("request") {
                     v.clone()
                 } else {
                     json!({ "response": v })
                 };
-                return Ok(HttpReply { status: 200, body: doc.to_string().into_bytes() });
+                return Ok(HttpReply {
+                    status: 200,
+                    body: doc.to_string().into_bytes(),
+                });
             }
             _ => {}
         }
         if url.starts_with(PLACEHOLDER_HOST) {
             return Ok(Self::agones_test_server(review));
         }
-        self.needs_io = Some(format!("webhook POST to {url} needs HTTP transport (no recorded answer)"));
+        self.needs_io = Some(format!(
+            "webhook POST to {url} needs HTTP transport (no recorded answer)"
+        ));
         Err("transport unavailable".into())
     }
 
-    fn wasm(&mut self, _module_url: &str, policy: &WasmPolicy, input: &[u8]) -> Result<Vec<u8>, WasmFailure> {
+    fn wasm(
+        &mut self,
+        _module_url: &str,
+        policy: &WasmPolicy,
+        input: &[u8],
+    ) -> Result<Vec<u8>, WasmFailure> {
         if !policy.hash.is_empty() {
             self.needs_io = Some("Wasm module hash check needs the module bytes (fetching)".into());
             return Err(WasmFailure::Fetch("module unavailable".into()));
@@ -240,10 +284,13 @@ impl Exchange for VectorExchange {
             let out = json!({ "response": resp });
             return Ok(out.to_string().into_bytes());
         }
-        let review = decode_review(input).map_err(|e| WasmFailure::Call(format!("Failed to decode FleetAutoscaleReview: {e}")))?;
+        let review = decode_review(input).map_err(|e| {
+            WasmFailure::Call(format!("Failed to decode FleetAutoscaleReview: {e}"))
+        })?;
         let out = match policy.function.as_str() {
             "scale" => {
-                let size = parse_buffer_size(policy.config.get("buffer_size").map(String::as_str)).map_err(WasmFailure::Call)?;
+                let size = parse_buffer_size(policy.config.get("buffer_size").map(String::as_str))
+                    .map_err(WasmFailure::Call)?;
                 example_scale(review, size)
             }
             "scaleNone" => example_scale_none(review),
@@ -281,13 +328,19 @@ fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<
         let mut ctx = Context::at(Instant::ZERO);
         ctx.gates = gates;
         let pre = match pol.policy_type.as_str() {
-            "Wasm" if !gates.wasm_autoscaler => Some("cannot apply WasmPolicy unless feature flag WasmAutoscaler is enabled"),
+            "Wasm" if !gates.wasm_autoscaler => {
+                Some("cannot apply WasmPolicy unless feature flag WasmAutoscaler is enabled")
+            }
             "Wasm" if pol.wasm.is_none() => Some("wasmPolicy parameter must not be nil"),
             "Webhook" if pol.webhook.is_none() => Some("webhookPolicy parameter must not be nil"),
             _ => None,
         };
         let msg = pre.unwrap_or("fleet parameter must not be nil");
-        return Ok(Applied { result: Err(crate::policy::ApplyError::new(msg)), chain_entry: None, fleet: Fleet::default() });
+        return Ok(Applied {
+            result: Err(crate::policy::ApplyError::new(msg)),
+            chain_entry: None,
+            fleet: Fleet::default(),
+        });
     }
     let fleet: Fleet = parse(&fleet_v, "status.fleet")?;
     let game_servers: Vec<GameServer> = match status.get("gameServers") {
@@ -298,10 +351,22 @@ fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<
         Some(v) if !v.is_null() => parse(v, "status.nodeCounts")?,
         _ => BTreeMap::new(),
     };
-    ex.webhook_response = status.get("webhook_response").cloned().filter(|v| !v.is_null());
-    ex.webhook_status = status.get("webhook_status").and_then(Value::as_u64).and_then(|c| u16::try_from(c).ok());
-    ex.webhook_body = status.get("webhook_body").and_then(Value::as_str).map(str::to_string);
-    ex.plugin_response = status.get("plugin_response").cloned().filter(|v| !v.is_null());
+    ex.webhook_response = status
+        .get("webhook_response")
+        .cloned()
+        .filter(|v| !v.is_null());
+    ex.webhook_status = status
+        .get("webhook_status")
+        .and_then(Value::as_u64)
+        .and_then(|c| u16::try_from(c).ok());
+    ex.webhook_body = status
+        .get("webhook_body")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    ex.plugin_response = status
+        .get("plugin_response")
+        .cloned()
+        .filter(|v| !v.is_null());
     let mut ctx = Context::at(now_of(&status));
     ctx.gates = gates;
     ctx.node_counts = node_counts;
@@ -313,7 +378,11 @@ fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<
     if let Some(why) = ex.needs_io.take() {
         return Err(Skip(why));
     }
-    Ok(Applied { result, chain_entry, fleet })
+    Ok(Applied {
+        result,
+        chain_entry,
+        fleet,
+    })
 }
 
 fn result_json(result: &Result<(i32, bool), crate::policy::ApplyError>) -> Value {
@@ -349,11 +418,23 @@ fn eval_apply(policy: &Value, status: &Value, with_plugin: bool) -> Result<(Valu
 
 fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let fas = status.get("fas").cloned().unwrap_or(Value::Null);
-    let fas_name = fas.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("fas-1").to_string();
-    let prior = status.get("fas_status").or_else(|| fas.get("status")).cloned().unwrap_or(Value::Null);
+    let fas_name = fas
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("fas-1")
+        .to_string();
+    let prior = status
+        .get("fas_status")
+        .or_else(|| fas.get("status"))
+        .cloned()
+        .unwrap_or(Value::Null);
     let fleet_v = status.get("fleet").cloned().unwrap_or(Value::Null);
-    let deleting = fleet_v.get("deletionTimestamp").is_some_and(|v| !v.is_null())
-        || fleet_v.pointer("/metadata/deletionTimestamp").is_some_and(|v| !v.is_null());
+    let deleting = fleet_v
+        .get("deletionTimestamp")
+        .is_some_and(|v| !v.is_null())
+        || fleet_v
+            .pointer("/metadata/deletionTimestamp")
+            .is_some_and(|v| !v.is_null());
     let (mut out, applied) = eval_apply(policy, status, false)?;
     let fleet = &applied.fleet;
     let spec_replicas = fleet.spec.replicas;
@@ -391,7 +472,11 @@ fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Skip> {
                 ));
             }
             let policy_type = policy.get("type").and_then(Value::as_str).unwrap_or("");
-            let last_applied = if policy_type == "Chain" { applied.chain_entry.clone().unwrap_or_default() } else { policy_type.to_string() };
+            let last_applied = if policy_type == "Chain" {
+                applied.chain_entry.clone().unwrap_or_default()
+            } else {
+                policy_type.to_string()
+            };
             let current = fleet.status.replicas;
             let new_status = json!({
                 "ableToScale": true, "scalingLimited": limited, "currentReplicas": current, "desiredReplicas": desired,
@@ -399,7 +484,11 @@ fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Skip> {
                 "lastScaleTime": if scaled { json!("set") } else { prior_scale_time },
             });
             if new_status != prior && *limited {
-                let which = if current > *desired { "maximum" } else { "minimum" };
+                let which = if current > *desired {
+                    "maximum"
+                } else {
+                    "minimum"
+                };
                 let fleet_name = fleet.metadata.name.clone();
                 events.push(format!("Warning ScalingLimited: Scaling fleet {fleet_name} was limited to {which} size of {desired}"));
             }
@@ -420,14 +509,18 @@ fn eval_validation(policy: &Value, status: &Value) -> Result<Value, Skip> {
         Some(s) => parse_rfc3339(lead(s)).ok(),
         None => crate::validate::system_now(),
     };
-    let opts = ValidateOptions { gates: gates_of(status), now };
+    let opts = ValidateOptions {
+        gates: gates_of(status),
+        now,
+    };
     let errors = validate_with(&spec, &opts);
     let list: Vec<Value> = errors
         .iter()
         .map(|e| {
             let detail = if e.error_type == ErrorType::Duplicate && e.detail.is_empty() {
                 // The vectors' convention for Kubernetes' detail-less Duplicate errors.
-                let v: String = serde_json::from_str(&e.bad_value).unwrap_or_else(|_| e.bad_value.clone());
+                let v: String =
+                    serde_json::from_str(&e.bad_value).unwrap_or_else(|_| e.bad_value.clone());
                 format!("(BadValue is the string '{v}')")
             } else {
                 e.detail.clone()
@@ -448,10 +541,16 @@ fn eval_defaults(policy: &Value) -> Result<Value, Skip> {
 }
 
 fn eval_create_url(policy: &Value) -> Result<Value, Skip> {
-    let scheme = policy.get("scheme").and_then(Value::as_str).unwrap_or("http");
+    let scheme = policy
+        .get("scheme")
+        .and_then(Value::as_str)
+        .unwrap_or("http");
     let svc = policy.get("service").cloned().unwrap_or(Value::Null);
     let s = |k: &str| svc.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let port = svc.get("port").and_then(Value::as_i64).and_then(|p| i32::try_from(p).ok());
+    let port = svc
+        .get("port")
+        .and_then(Value::as_i64)
+        .and_then(|p| i32::try_from(p).ok());
     Ok(json!({ "url": service_url(scheme, &s("name"), &s("namespace"), &s("path"), port) }))
 }
 
@@ -467,26 +566,47 @@ fn eval_plugin(policy: &Value, status: &Value) -> Result<Value, Skip> {
             let r = review.response.unwrap_or_default();
             json!({ "plugin_response": { "uid": r.uid, "scale": r.scale, "replicas": r.replicas } })
         }
-        Err(WasmFailure::Call(m) | WasmFailure::Create(m) | WasmFailure::Fetch(m)) => json!({ "plugin_response": null, "error": m }),
+        Err(WasmFailure::Call(m) | WasmFailure::Create(m) | WasmFailure::Fetch(m)) => {
+            json!({ "plugin_response": null, "error": m })
+        }
     })
 }
 
 fn f64s(v: Option<&Value>) -> Vec<f64> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
 }
 
 fn i32_of(v: &Value, k: &str) -> i32 {
-    v.get(k).and_then(Value::as_i64).map_or(0, |n| n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+    v.get(k).and_then(Value::as_i64).map_or(0, |n| {
+        n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    })
 }
 
 fn eval_legacy(policy: &Value, status: &Value) -> Result<Value, Skip> {
-    let tol = policy.get("constructorTolerance").and_then(Value::as_f64).unwrap_or(0.1);
-    let (cur, min, max) = (i32_of(status, "currentReplicas"), i32_of(status, "minReplicas"), i32_of(status, "maxReplicas"));
+    let tol = policy
+        .get("constructorTolerance")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.1);
+    let (cur, min, max) = (
+        i32_of(status, "currentReplicas"),
+        i32_of(status, "minReplicas"),
+        i32_of(status, "maxReplicas"),
+    );
     let ratios = f64s(status.get("metricRatios"));
-    let desired = match policy.get("algorithm").and_then(Value::as_str).unwrap_or("MaxRatio") {
+    let desired = match policy
+        .get("algorithm")
+        .and_then(Value::as_str)
+        .unwrap_or("MaxRatio")
+    {
         "MaxRatio" => MaxRatio { tolerance: tol }.calculate(cur, min, max, &ratios),
         "AverageRatio" => AverageRatio { tolerance: tol }.calculate(cur, min, max, &ratios),
-        "WeightedRatio" => WeightedRatio { tolerance: tol, weights: f64s(status.get("weights")) }.calculate(cur, min, max, &ratios),
+        "WeightedRatio" => WeightedRatio {
+            tolerance: tol,
+            weights: f64s(status.get("weights")),
+        }
+        .calculate(cur, min, max, &ratios),
         other => return Err(Skip(format!("no legacy Calculate for algorithm {other:?}"))),
     };
     Ok(json!({ "desiredReplicas": desired }))
@@ -500,18 +620,31 @@ fn smooth_from(policy: &Value) -> CappedSmoothRatio {
         max_scale_up_percent: f("maxScaleUpPercent", d.max_scale_up_percent),
         max_scale_down_percent: f("maxScaleDownPercent", d.max_scale_down_percent),
         tolerance: f("algorithmTolerance", d.tolerance),
-        symmetric: policy.get("symmetric").and_then(Value::as_bool).unwrap_or(false),
+        symmetric: policy
+            .get("symmetric")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         ..d
     }
 }
 
 fn eval_compute(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let input: ScalingInput = parse(status, "status (ScalingInput)")?;
-    let tol = policy.get("constructorTolerance").and_then(Value::as_f64).unwrap_or(0.1);
-    let mut algo: Box<dyn ScalingAlgorithm> = match policy.get("algorithm").and_then(Value::as_str).unwrap_or("MaxRatio") {
+    let tol = policy
+        .get("constructorTolerance")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.1);
+    let mut algo: Box<dyn ScalingAlgorithm> = match policy
+        .get("algorithm")
+        .and_then(Value::as_str)
+        .unwrap_or("MaxRatio")
+    {
         "MaxRatio" => Box::new(MaxRatio { tolerance: tol }),
         "AverageRatio" => Box::new(AverageRatio { tolerance: tol }),
-        "WeightedRatio" => Box::new(WeightedRatio { tolerance: tol, weights: f64s(status.get("weights")) }),
+        "WeightedRatio" => Box::new(WeightedRatio {
+            tolerance: tol,
+            weights: f64s(status.get("weights")),
+        }),
         "CappedSmoothRatio" => Box::new(smooth_from(policy)),
         other => return Err(Skip(format!("unknown algorithm {other:?}"))),
     };
@@ -525,10 +658,23 @@ fn eval_reconciler(policy: &Value, status: &Value) -> Result<Value, Skip> {
         Some(v) if !v.is_null() => parse(v, "status.currentMetrics")?,
         _ => CurrentMetrics::default(),
     };
-    let name = policy.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-    let namespace = policy.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+    let name = policy
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let namespace = policy
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let mut registry = Registry::with_builtins();
-    let d = calculate_desired_replicas(&mut registry, &spec, name, namespace, i32_of(status, "currentReplicas"), &metrics);
+    let d = calculate_desired_replicas(
+        &mut registry,
+        &spec,
+        name,
+        namespace,
+        i32_of(status, "currentReplicas"),
+        &metrics,
+    );
     Ok(json!({
         "desiredReplicas": d.desired_replicas,
         "algorithmUsed": d.algorithm_used,
@@ -539,7 +685,11 @@ fn eval_reconciler(policy: &Value, status: &Value) -> Result<Value, Skip> {
 
 fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let mut algo = smooth_from(policy);
-    let calls = status.get("calls").and_then(Value::as_array).cloned().unwrap_or_default();
+    let calls = status
+        .get("calls")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut results = Vec::new();
     for call in &calls {
         let input: ScalingInput = parse(call, "status.calls[]")?;
@@ -559,9 +709,14 @@ fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Skip> {
 
 fn eval_burst(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let hpa: Hpa = parse(status.get("hpa").unwrap_or(&Value::Null), "status.hpa")?;
-    let p = policy.get("targetPercentOfMaxLoad").and_then(Value::as_f64).unwrap_or(crate::burst::TARGET_PERCENT);
+    let p = policy
+        .get("targetPercentOfMaxLoad")
+        .and_then(Value::as_f64)
+        .unwrap_or(crate::burst::TARGET_PERCENT);
     Ok(match from_hpa(&hpa, p) {
-        Ok(f) => json!({ "header": f.to_string(), "currentLoad": f.current_load, "targetLoad": f.target_load, "maxLoad": f.max_load }),
+        Ok(f) => {
+            json!({ "header": f.to_string(), "currentLoad": f.current_load, "targetLoad": f.target_load, "maxLoad": f.max_load })
+        }
         Err(e) => json!({ "header": null, "error": e }),
     })
 }
@@ -597,11 +752,15 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<(), Vec<String>> {
         let a = actual.get(k).unwrap_or(&Value::Null);
         if k == "error" {
             let ok = match (e, a) {
-                (Value::Bool(true), Value::String(got)) => match exp.get("error_message_per_code").and_then(Value::as_str) {
-                    Some(msg) => msg == got,
-                    None => true,
-                },
-                (Value::String(want), Value::String(got)) if contains => got.contains(want.as_str()),
+                (Value::Bool(true), Value::String(got)) => {
+                    match exp.get("error_message_per_code").and_then(Value::as_str) {
+                        Some(msg) => msg == got,
+                        None => true,
+                    }
+                }
+                (Value::String(want), Value::String(got)) if contains => {
+                    got.contains(want.as_str())
+                }
                 _ => same(e, a),
             };
             if !ok {
@@ -623,19 +782,31 @@ fn same(e: &Value, a: &Value) -> bool {
 fn diff_into(path: &str, e: &Value, a: &Value, out: &mut Vec<String>) {
     match (e, a) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             if (x - y).abs() > 1e-9 {
                 out.push(format!("{path}: expected {x}, got {y}"));
             }
         }
         (Value::Object(eo), Value::Object(ao)) => {
             for (k, ev) in eo {
-                diff_into(&format!("{path}.{k}"), ev, ao.get(k).unwrap_or(&Value::Null), out);
+                diff_into(
+                    &format!("{path}.{k}"),
+                    ev,
+                    ao.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
             }
         }
         (Value::Array(ea), Value::Array(aa)) => {
             if ea.len() != aa.len() {
-                out.push(format!("{path}: expected {} items, got {}", ea.len(), aa.len()));
+                out.push(format!(
+                    "{path}: expected {} items, got {}",
+                    ea.len(),
+                    aa.len()
+                ));
             }
             for (i, (ev, av)) in ea.iter().zip(aa).enumerate() {
                 diff_into(&format!("{path}[{i}]"), ev, av, out);
@@ -664,7 +835,9 @@ pub struct Report {
 
 /// Evaluates and compares every vector of a JSON array.
 pub fn run(vectors: &Value) -> Result<Vec<Report>, String> {
-    let list = vectors.as_array().ok_or("vectors file must be a JSON array")?;
+    let list = vectors
+        .as_array()
+        .ok_or("vectors file must be a JSON array")?;
     Ok(list
         .iter()
         .map(|v| {
@@ -674,8 +847,16 @@ pub fn run(vectors: &Value) -> Result<Vec<Report>, String> {
                 Outcome::Skipped(_) => None,
             };
             Report {
-                id: v.get("id").and_then(Value::as_str).unwrap_or("").to_string(),
-                kind: v.get("kind").and_then(Value::as_str).unwrap_or("").to_string(),
+                id: v
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                kind: v
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 outcome,
                 verdict,
             }
@@ -693,18 +874,38 @@ pub fn json_line(r: &Report) -> String {
 
 /// Pass / fail / skip counts.
 pub fn counts(reports: &[Report]) -> (usize, usize, usize) {
-    let pass = reports.iter().filter(|r| matches!(r.verdict, Some(Ok(())))).count();
-    let fail = reports.iter().filter(|r| matches!(r.verdict, Some(Err(_)))).count();
+    let pass = reports
+        .iter()
+        .filter(|r| matches!(r.verdict, Some(Ok(()))))
+        .count();
+    let fail = reports
+        .iter()
+        .filter(|r| matches!(r.verdict, Some(Err(_))))
+        .count();
     (pass, fail, reports.len() - pass - fail)
 }
 
 /// A plain-text table (status, kind, id, first difference or skip reason) and the closing line
 /// `N passed, M failed, K skipped`.
 pub fn render_table(reports: &[Report]) -> String {
-    let kind_w = reports.iter().map(|r| r.kind.len()).max().unwrap_or(4).max(4);
-    let id_w = reports.iter().map(|r| r.id.len()).max().unwrap_or(2).clamp(2, 80);
+    let kind_w = reports
+        .iter()
+        .map(|r| r.kind.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let id_w = reports
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .clamp(2, 80);
     let mut s = String::new();
-    let _ = writeln!(s, "{:<6} {:<kind_w$} {:<id_w$} DETAIL", "RESULT", "KIND", "ID");
+    let _ = writeln!(
+        s,
+        "{:<6} {:<kind_w$} {:<id_w$} DETAIL",
+        "RESULT", "KIND", "ID"
+    );
     for r in reports {
         let (status, detail) = match (&r.verdict, &r.outcome) {
             (Some(Ok(())), _) => ("pass", String::new()),
@@ -712,7 +913,11 @@ pub fn render_table(reports: &[Report]) -> String {
             (None, Outcome::Skipped(why)) => ("skip", why.clone()),
             (None, _) => ("skip", String::new()),
         };
-        let _ = writeln!(s, "{status:<6} {:<kind_w$} {:<id_w$} {detail}", r.kind, r.id);
+        let _ = writeln!(
+            s,
+            "{status:<6} {:<kind_w$} {:<id_w$} {detail}",
+            r.kind, r.id
+        );
     }
     let (p, f, k) = counts(reports);
     let _ = writeln!(s, "{p} passed, {f} failed, {k} skipped");

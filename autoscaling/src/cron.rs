@@ -39,9 +39,21 @@ struct Bounds {
     names: &'static [(&'static str, u64)],
 }
 
-const MINUTES: Bounds = Bounds { min: 0, max: 59, names: &[] };
-const HOURS: Bounds = Bounds { min: 0, max: 23, names: &[] };
-const DOM: Bounds = Bounds { min: 1, max: 31, names: &[] };
+const MINUTES: Bounds = Bounds {
+    min: 0,
+    max: 59,
+    names: &[],
+};
+const HOURS: Bounds = Bounds {
+    min: 0,
+    max: 23,
+    names: &[],
+};
+const DOM: Bounds = Bounds {
+    min: 1,
+    max: 31,
+    names: &[],
+};
 const MONTHS: Bounds = Bounds {
     min: 1,
     max: 12,
@@ -63,7 +75,15 @@ const MONTHS: Bounds = Bounds {
 const DOW: Bounds = Bounds {
     min: 0,
     max: 6,
-    names: &[("sun", 0), ("mon", 1), ("tue", 2), ("wed", 3), ("thu", 4), ("fri", 5), ("sat", 6)],
+    names: &[
+        ("sun", 0),
+        ("mon", 1),
+        ("tue", 2),
+        ("wed", 3),
+        ("thu", 4),
+        ("fri", 5),
+        ("sat", 6),
+    ],
 };
 
 fn bits(min: u64, max: u64, step: u64) -> u64 {
@@ -87,7 +107,10 @@ fn parse_uint(expr: &str) -> Result<u64, String> {
     match atoi(expr) {
         Ok(n) if n < 0 => Err(format!("negative number ({n}) not allowed: {expr}")),
         Ok(n) => Ok(n as u64),
-        Err(e) => Err(format!("failed to parse int from {expr}: {}", atoi_error_text(expr, &e))),
+        Err(e) => Err(format!(
+            "failed to parse int from {expr}: {}",
+            atoi_error_text(expr, &e)
+        )),
     }
 }
 
@@ -132,13 +155,21 @@ fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
         _ => return Err(format!("too many slashes: {expr}")),
     };
     if start < b.min {
-        return Err(format!("beginning of range ({start}) below minimum ({}): {expr}", b.min));
+        return Err(format!(
+            "beginning of range ({start}) below minimum ({}): {expr}",
+            b.min
+        ));
     }
     if end > b.max {
-        return Err(format!("end of range ({end}) above maximum ({}): {expr}", b.max));
+        return Err(format!(
+            "end of range ({end}) above maximum ({}): {expr}",
+            b.max
+        ));
     }
     if start > end {
-        return Err(format!("beginning of range ({start}) beyond end of range ({end}): {expr}"));
+        return Err(format!(
+            "beginning of range ({start}) beyond end of range ({end}): {expr}"
+        ));
     }
     if step == 0 {
         return Err(format!("step of range should be a positive number: {expr}"));
@@ -163,11 +194,15 @@ pub fn parse_standard(spec: &str) -> Result<Schedule, String> {
     let mut zone = None;
     if spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=") {
         let Some(space) = spec.find(' ') else {
-            return Err(format!("provided bad location {}: unknown time zone", &spec[spec.find('=').map_or(0, |e| e + 1)..]));
+            return Err(format!(
+                "provided bad location {}: unknown time zone",
+                &spec[spec.find('=').map_or(0, |e| e + 1)..]
+            ));
         };
         let eq = spec.find('=').unwrap_or(0);
         let name = &spec[eq + 1..space];
-        crate::schedule::load_location(name).map_err(|e| format!("provided bad location {name}: {e}"))?;
+        crate::schedule::load_location(name)
+            .map_err(|e| format!("provided bad location {name}: {e}"))?;
         zone = Some(name.to_string());
         spec = spec[space..].trim();
     }
@@ -176,7 +211,11 @@ pub fn parse_standard(spec: &str) -> Result<Schedule, String> {
     }
     let fields: Vec<&str> = spec.split_whitespace().collect();
     if fields.len() != 5 {
-        return Err(format!("expected exactly 5 fields, found {}: [{}]", fields.len(), fields.join(" ")));
+        return Err(format!(
+            "expected exactly 5 fields, found {}: [{}]",
+            fields.len(),
+            fields.join(" ")
+        ));
     }
     Ok(Schedule::Spec {
         second: 1,
@@ -190,7 +229,15 @@ pub fn parse_standard(spec: &str) -> Result<Schedule, String> {
 }
 
 fn parse_descriptor(d: &str, zone: Option<String>) -> Result<Schedule, String> {
-    let spec = |minute, hour, dom, month, dow| Schedule::Spec { second: 1, minute, hour, dom, month, dow, zone: zone.clone() };
+    let spec = |minute, hour, dom, month, dow| Schedule::Spec {
+        second: 1,
+        minute,
+        hour,
+        dom,
+        month,
+        dow,
+        zone: zone.clone(),
+    };
     Ok(match d {
         "@yearly" | "@annually" => spec(1, 1, 1 << 1, 1 << 1, all(&DOW)),
         "@monthly" => spec(1, 1, 1 << 1, all(&MONTHS), all(&DOW)),
@@ -199,7 +246,8 @@ fn parse_descriptor(d: &str, zone: Option<String>) -> Result<Schedule, String> {
         "@hourly" => spec(1, all(&HOURS), all(&DOM), all(&MONTHS), all(&DOW)),
         _ => {
             if let Some(rest) = d.strip_prefix("@every ") {
-                let dur = parse_duration(rest).map_err(|e| format!("failed to parse duration {d}: {e}"))?;
+                let dur = parse_duration(rest)
+                    .map_err(|e| format!("failed to parse duration {d}: {e}"))?;
                 let dur = dur.max(1_000_000_000);
                 return Ok(Schedule::Every(dur - dur % 1_000_000_000));
             }
@@ -211,7 +259,11 @@ fn parse_descriptor(d: &str, zone: Option<String>) -> Result<Schedule, String> {
 fn day_matches(dom: u64, dow: u64, c: &Civil) -> bool {
     let dom_match = (1u64 << c.day) & dom > 0;
     let dow_match = (1u64 << c.weekday) & dow > 0;
-    if dom & STAR > 0 || dow & STAR > 0 { dom_match && dow_match } else { dom_match || dow_match }
+    if dom & STAR > 0 || dow & STAR > 0 {
+        dom_match && dow_match
+    } else {
+        dom_match || dow_match
+    }
 }
 
 const SEC: i128 = 1_000_000_000;
@@ -224,9 +276,15 @@ impl Schedule {
             Schedule::Every(d) => {
                 return Some(t.add_nanos(i128::from(*d) - i128::from(t.subsec_nanos())));
             }
-            Schedule::Spec { second, minute, hour, dom, month, dow, zone } => {
-                (*second, *minute, *hour, *dom, *month, *dow, zone)
-            }
+            Schedule::Spec {
+                second,
+                minute,
+                hour,
+                dom,
+                month,
+                dow,
+                zone,
+            } => (*second, *minute, *hour, *dom, *month, *dow, zone),
         };
         let own;
         let loc: &dyn Zone = match spec_zone {
@@ -261,7 +319,16 @@ impl Schedule {
                 if !added {
                     added = true;
                     let c = civil(t, loc);
-                    t = date(c.year, i64::from(c.month), i64::from(c.day), 0, 0, 0, 0, loc);
+                    t = date(
+                        c.year,
+                        i64::from(c.month),
+                        i64::from(c.day),
+                        0,
+                        0,
+                        0,
+                        0,
+                        loc,
+                    );
                 }
                 t = add_date(t, 0, 0, 1, loc);
                 let h = civil(t, loc).hour;
@@ -280,7 +347,16 @@ impl Schedule {
                 if !added {
                     added = true;
                     let c = civil(t, loc);
-                    t = date(c.year, i64::from(c.month), i64::from(c.day), i64::from(c.hour), 0, 0, 0, loc);
+                    t = date(
+                        c.year,
+                        i64::from(c.month),
+                        i64::from(c.day),
+                        i64::from(c.hour),
+                        0,
+                        0,
+                        0,
+                        loc,
+                    );
                 }
                 t = t.add_nanos(3600 * SEC);
                 if civil(t, loc).hour == 0 {
@@ -319,31 +395,59 @@ mod tests {
 
     fn next(spec: &str, at: &str) -> Option<String> {
         let s = parse_standard(spec).unwrap();
-        s.next(parse_rfc3339(at).unwrap(), &Utc).map(|t| t.to_rfc3339())
+        s.next(parse_rfc3339(at).unwrap(), &Utc)
+            .map(|t| t.to_rfc3339())
     }
 
     #[test]
     fn next_fires() {
-        assert_eq!(next("* * * * *", "2021-01-01T00:00:30Z").as_deref(), Some("2021-01-01T00:01:00Z"));
-        assert_eq!(next("0 2 * * *", "2021-11-07T01:59:59Z").as_deref(), Some("2021-11-07T02:00:00Z"));
-        assert_eq!(next("0 1 3 * *", "2021-01-05T00:00:00Z").as_deref(), Some("2021-02-03T01:00:00Z"));
-        assert_eq!(next("@hourly", "2021-01-01T00:00:00Z").as_deref(), Some("2021-01-01T01:00:00Z"));
+        assert_eq!(
+            next("* * * * *", "2021-01-01T00:00:30Z").as_deref(),
+            Some("2021-01-01T00:01:00Z")
+        );
+        assert_eq!(
+            next("0 2 * * *", "2021-11-07T01:59:59Z").as_deref(),
+            Some("2021-11-07T02:00:00Z")
+        );
+        assert_eq!(
+            next("0 1 3 * *", "2021-01-05T00:00:00Z").as_deref(),
+            Some("2021-02-03T01:00:00Z")
+        );
+        assert_eq!(
+            next("@hourly", "2021-01-01T00:00:00Z").as_deref(),
+            Some("2021-01-01T01:00:00Z")
+        );
         assert_eq!(next("0 0 30 2 *", "2021-01-01T00:00:00Z"), None);
         // dom and dow ORed when neither is a star: the 13th, or any Friday.
-        assert_eq!(next("0 0 13 * 5", "2021-01-01T00:00:00Z").as_deref(), Some("2021-01-08T00:00:00Z"));
+        assert_eq!(
+            next("0 0 13 * 5", "2021-01-01T00:00:00Z").as_deref(),
+            Some("2021-01-08T00:00:00Z")
+        );
         // ANDed when one is a star.
-        assert_eq!(next("0 0 * 1 5", "2021-01-01T00:00:00Z").as_deref(), Some("2021-01-08T00:00:00Z"));
+        assert_eq!(
+            next("0 0 * 1 5", "2021-01-01T00:00:00Z").as_deref(),
+            Some("2021-01-08T00:00:00Z")
+        );
     }
 
     #[test]
     fn parse_errors_like_robfig() {
-        assert_eq!(parse_standard("* * * *").unwrap_err(), "expected exactly 5 fields, found 4: [* * * *]");
-        assert_eq!(parse_standard("60 * * * *").unwrap_err(), "end of range (60) above maximum (59): 60");
+        assert_eq!(
+            parse_standard("* * * *").unwrap_err(),
+            "expected exactly 5 fields, found 4: [* * * *]"
+        );
+        assert_eq!(
+            parse_standard("60 * * * *").unwrap_err(),
+            "end of range (60) above maximum (59): 60"
+        );
         assert_eq!(
             parse_standard("x * * * *").unwrap_err(),
             "failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"
         );
-        assert_eq!(parse_standard("@reboot").unwrap_err(), "unrecognized descriptor: @reboot");
+        assert_eq!(
+            parse_standard("@reboot").unwrap_err(),
+            "unrecognized descriptor: @reboot"
+        );
         assert!(parse_standard("*/5 1-3 1,15 JAN-mar mon-FRI").is_ok());
         assert_eq!(parse_standard("").unwrap_err(), "empty spec string");
     }

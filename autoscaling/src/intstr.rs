@@ -104,7 +104,10 @@ impl IntOrString {
             IntOrString::Int(i) => Ok((i64::from(*i), false)),
             IntOrString::String(s) => {
                 let Some(num) = s.strip_suffix('%') else {
-                    return Err(format!("invalid value for IntOrString: invalid type: string is not a percentage"));
+                    return Err(
+                        "invalid value for IntOrString: invalid type: string is not a percentage"
+                            .to_string(),
+                    );
                 };
                 match atoi(num) {
                     Ok(v) => Ok((scale_percent(v, true), true)),
@@ -121,7 +124,11 @@ impl IntOrString {
 /// `ceil/floor(float64(v) * 100 / 100)` as Go computes it (identity for all but huge values).
 fn scale_percent(v: i64, round_up: bool) -> i64 {
     let x = v as f64 * 100.0 / 100.0;
-    if round_up { x.ceil() as i64 } else { x.floor() as i64 }
+    if round_up {
+        x.ceil() as i64
+    } else {
+        x.floor() as i64
+    }
 }
 
 #[cfg(test)]
@@ -140,7 +147,10 @@ mod tests {
             IntOrString::String("asd".into()).lenient_value(true),
             Err("invalid value for IntOrString: invalid value \"asd\": strconv.Atoi: parsing \"asd\": invalid syntax".into())
         );
-        assert_eq!(IntOrString::String("99%".into()).strict_value(), Ok((99, true)));
+        assert_eq!(
+            IntOrString::String("99%".into()).strict_value(),
+            Ok((99, true))
+        );
         assert!(IntOrString::String("99.0%".into()).strict_value().is_err());
     }
 

@@ -83,9 +83,18 @@ fn within(ratio: f64, tol: f64) -> bool {
 }
 
 /// Shared shape of the three built-ins: `ratio(input)` then tolerance, ceil and clamp.
-fn ratio_compute(input: &ScalingInput, ratio: Option<f64>, zero_weight: bool, what: &str) -> ScalingResult {
+fn ratio_compute(
+    input: &ScalingInput,
+    ratio: Option<f64>,
+    zero_weight: bool,
+    what: &str,
+) -> ScalingResult {
     let clamped = |reason: &str| ScalingResult {
-        desired_replicas: clamp(input.current_replicas, input.min_replicas, input.max_replicas),
+        desired_replicas: clamp(
+            input.current_replicas,
+            input.min_replicas,
+            input.max_replicas,
+        ),
         reason: reason.to_string(),
     };
     if input.metric_ratios.is_empty() {
@@ -99,7 +108,11 @@ fn ratio_compute(input: &ScalingInput, ratio: Option<f64>, zero_weight: bool, wh
         return clamped("within tolerance");
     }
     ScalingResult {
-        desired_replicas: clamp(ceil_mul(input.current_replicas, ratio), input.min_replicas, input.max_replicas),
+        desired_replicas: clamp(
+            ceil_mul(input.current_replicas, ratio),
+            input.min_replicas,
+            input.max_replicas,
+        ),
         reason: format!("scaled based on {what} ratio"),
     }
 }
@@ -130,7 +143,14 @@ pub struct MaxRatio {
 impl MaxRatio {
     /// Legacy `Algorithm.Calculate`.
     pub fn calculate(&self, current: i32, min: i32, max: i32, ratios: &[f64]) -> i32 {
-        legacy(current, min, max, ratios, Some(max_ratio(ratios)), self.tolerance)
+        legacy(
+            current,
+            min,
+            max,
+            ratios,
+            Some(max_ratio(ratios)),
+            self.tolerance,
+        )
     }
 }
 
@@ -139,7 +159,12 @@ impl ScalingAlgorithm for MaxRatio {
         "MaxRatio"
     }
     fn compute_scale(&mut self, input: &ScalingInput) -> Result<ScalingResult, String> {
-        Ok(ratio_compute(input, Some(max_ratio(&input.metric_ratios)), false, "max"))
+        Ok(ratio_compute(
+            input,
+            Some(max_ratio(&input.metric_ratios)),
+            false,
+            "max",
+        ))
     }
 }
 
@@ -157,7 +182,14 @@ fn mean(r: &[f64]) -> f64 {
 impl AverageRatio {
     /// Legacy `Algorithm.Calculate`.
     pub fn calculate(&self, current: i32, min: i32, max: i32, ratios: &[f64]) -> i32 {
-        legacy(current, min, max, ratios, Some(mean(ratios)), self.tolerance)
+        legacy(
+            current,
+            min,
+            max,
+            ratios,
+            Some(mean(ratios)),
+            self.tolerance,
+        )
     }
 }
 
@@ -166,7 +198,12 @@ impl ScalingAlgorithm for AverageRatio {
         "AverageRatio"
     }
     fn compute_scale(&mut self, input: &ScalingInput) -> Result<ScalingResult, String> {
-        Ok(ratio_compute(input, Some(mean(&input.metric_ratios)), false, "average"))
+        Ok(ratio_compute(
+            input,
+            Some(mean(&input.metric_ratios)),
+            false,
+            "average",
+        ))
     }
 }
 
@@ -207,7 +244,12 @@ impl ScalingAlgorithm for WeightedRatio {
     }
     fn compute_scale(&mut self, input: &ScalingInput) -> Result<ScalingResult, String> {
         let (sum, total) = self.weighted(&input.metric_ratios);
-        Ok(ratio_compute(input, Some(sum / total), total == 0.0, "weighted"))
+        Ok(ratio_compute(
+            input,
+            Some(sum / total),
+            total == 0.0,
+            "weighted",
+        ))
     }
 }
 
@@ -223,7 +265,11 @@ pub struct SmoothingState {
 impl SmoothingState {
     /// A state holding at most `capacity` keys (0 = unbounded).
     pub fn with_capacity(capacity: usize) -> SmoothingState {
-        SmoothingState { entries: BTreeMap::new(), tick: 0, capacity }
+        SmoothingState {
+            entries: BTreeMap::new(),
+            tick: 0,
+            capacity,
+        }
     }
     /// The smoothed ratio of `key`.
     pub fn get(&self, key: &str) -> Option<f64> {
@@ -232,8 +278,15 @@ impl SmoothingState {
     /// Stores `value` for `key`.
     pub fn set(&mut self, key: &str, value: f64) {
         self.tick = self.tick.wrapping_add(1);
-        if self.capacity > 0 && !self.entries.contains_key(key) && self.entries.len() >= self.capacity {
-            let oldest = self.entries.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone());
+        if self.capacity > 0
+            && !self.entries.contains_key(key)
+            && self.entries.len() >= self.capacity
+        {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone());
             if let Some(k) = oldest {
                 self.entries.remove(&k);
             }
@@ -286,7 +339,10 @@ impl Default for CappedSmoothRatio {
 impl CappedSmoothRatio {
     /// The symmetric variant (see the field).
     pub fn symmetric() -> CappedSmoothRatio {
-        CappedSmoothRatio { symmetric: true, ..CappedSmoothRatio::default() }
+        CappedSmoothRatio {
+            symmetric: true,
+            ..CappedSmoothRatio::default()
+        }
     }
 
     /// Upstream's state key: `namespace/name`, or `name` when the namespace is empty.
@@ -305,13 +361,30 @@ impl ScalingAlgorithm for CappedSmoothRatio {
     }
 
     fn compute_scale(&mut self, input: &ScalingInput) -> Result<ScalingResult, String> {
-        let tol = if input.tolerance == 0.0 { self.tolerance } else { input.tolerance };
-        let bound = |v: i32| if self.symmetric { clamp(v, input.min_replicas, input.max_replicas) } else { v };
+        let tol = if input.tolerance == 0.0 {
+            self.tolerance
+        } else {
+            input.tolerance
+        };
+        let bound = |v: i32| {
+            if self.symmetric {
+                clamp(v, input.min_replicas, input.max_replicas)
+            } else {
+                v
+            }
+        };
         if input.metric_ratios.is_empty() {
-            return Ok(ScalingResult { desired_replicas: bound(input.current_replicas), reason: "no metrics available".into() });
+            return Ok(ScalingResult {
+                desired_replicas: bound(input.current_replicas),
+                reason: "no metrics available".into(),
+            });
         }
         let m = if self.symmetric {
-            input.metric_ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            input
+                .metric_ratios
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max)
         } else {
             max_ratio(&input.metric_ratios)
         };
@@ -360,7 +433,10 @@ impl Registry {
         for a in [
             Box::new(MaxRatio { tolerance: 0.1 }) as Box<dyn ScalingAlgorithm>,
             Box::new(AverageRatio { tolerance: 0.1 }),
-            Box::new(WeightedRatio { tolerance: 0.1, weights: Vec::new() }),
+            Box::new(WeightedRatio {
+                tolerance: 0.1,
+                weights: Vec::new(),
+            }),
         ] {
             let _ = r.register(a);
         }
@@ -374,7 +450,10 @@ impl Registry {
             return Err("algorithm name must be non-empty".into());
         }
         if self.algorithms.contains_key(&name) {
-            return Err(format!("algorithm already registered: name={}", crate::go::quote(&name)));
+            return Err(format!(
+                "algorithm already registered: name={}",
+                crate::go::quote(&name)
+            ));
         }
         self.algorithms.insert(name, algorithm);
         Ok(())
@@ -513,7 +592,11 @@ pub fn metric_ratios(spec: &PolicySpec, current_replicas: i32, m: &CurrentMetric
     {
         out.push(f64::from(m.gpu_utilization_percent) / f64::from(g.target_percentage));
     }
-    if let Some(q) = spec.metrics.request_queue_depth.as_ref().filter(|q| q.enabled)
+    if let Some(q) = spec
+        .metrics
+        .request_queue_depth
+        .as_ref()
+        .filter(|q| q.enabled)
         && q.target_depth > 0
         && m.request_queue_depth > 0
     {
@@ -567,7 +650,11 @@ pub fn calculate_desired_replicas(
     }
     let input = ScalingInput {
         current_replicas,
-        min_replicas: if spec.min_replicas == 0 { 1 } else { spec.min_replicas },
+        min_replicas: if spec.min_replicas == 0 {
+            1
+        } else {
+            spec.min_replicas
+        },
         max_replicas: spec.max_replicas,
         metric_ratios: metric_ratios(spec, current_replicas, metrics),
         tolerance,
@@ -575,7 +662,11 @@ pub fn calculate_desired_replicas(
         policy_namespace: policy_namespace.to_string(),
     };
     let result = if name == "WeightedRatio" && !weights.is_empty() {
-        WeightedRatio { tolerance: 0.1, weights }.compute_scale(&input)
+        WeightedRatio {
+            tolerance: 0.1,
+            weights,
+        }
+        .compute_scale(&input)
     } else {
         match registry.get_mut(&name) {
             Some(a) => a.compute_scale(&input),

@@ -15,10 +15,10 @@ pub mod pem;
 pub mod plugin;
 pub mod policy;
 pub mod review;
-pub mod validate;
-pub mod webhook;
 pub mod schedule;
 pub mod types;
+pub mod validate;
+pub mod webhook;
 
 pub use intstr::IntOrString;
 pub use policy::{ApplyError, ApplyResult, Context, Exchange, FeatureGates, apply, apply_with};

@@ -11,9 +11,12 @@ pub fn load_fleet_autoscaler(text: &str) -> Result<FleetAutoscaler, String> {
         from_yaml(text)?
     };
     if value.get("policy").is_some() && value.get("spec").is_none() {
-        let spec: FleetAutoscalerSpec =
-            serde_json::from_value(value).map_err(|e| format!("invalid FleetAutoscaler spec: {e}"))?;
-        return Ok(FleetAutoscaler { spec, ..FleetAutoscaler::default() });
+        let spec: FleetAutoscalerSpec = serde_json::from_value(value)
+            .map_err(|e| format!("invalid FleetAutoscaler spec: {e}"))?;
+        return Ok(FleetAutoscaler {
+            spec,
+            ..FleetAutoscaler::default()
+        });
     }
     serde_json::from_value(value).map_err(|e| format!("invalid FleetAutoscaler: {e}"))
 }

@@ -73,6 +73,9 @@ fn der_is_certificate(der: &[u8]) -> bool {
     matches!(tlv(r2), Some((0x03, _, r3)) if r3.is_empty())
 }
 
+/// A self-signed test certificate (generated for this crate's tests; no private key kept).
+pub const TEST_CERT_PEM: &str = include_str!("test_cert.pem");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +84,9 @@ mod tests {
     fn rejects_garbage() {
         assert!(!has_certificate(b"invalid-value"));
         assert!(!has_certificate(b""));
-        assert!(!has_certificate(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+        assert!(!has_certificate(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+        ));
     }
 
     #[test]
@@ -89,6 +94,3 @@ mod tests {
         assert!(has_certificate(crate::pem::TEST_CERT_PEM.as_bytes()));
     }
 }
-
-/// A self-signed test certificate (generated for this crate's tests; no private key kept).
-pub const TEST_CERT_PEM: &str = include_str!("test_cert.pem");

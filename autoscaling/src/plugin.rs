@@ -14,23 +14,31 @@ pub const DEFAULT_BUFFER_SIZE: i32 = 5;
 pub fn parse_buffer_size(value: Option<&str>) -> Result<i32, String> {
     match value {
         None => Ok(DEFAULT_BUFFER_SIZE),
-        Some(s) => atoi(s)
-            .map(|i| i as i32)
-            .map_err(|e| format!("Failed to convert buffer_size to int32: {}", atoi_error_text(s, &e))),
+        Some(s) => atoi(s).map(|i| i as i32).map_err(|e| {
+            format!(
+                "Failed to convert buffer_size to int32: {}",
+                atoi_error_text(s, &e)
+            )
+        }),
     }
 }
 
 /// The example's `scale`: `expected = buffer + allocated`; if it differs from `replicas`,
 /// `scale = true, replicas = expected`, else `scale = false` (replicas untouched, 0 for a fresh
 /// response). `uid` is copied. Go's int32 arithmetic wraps; so does this.
-pub fn example_scale(mut review: FleetAutoscaleReview, buffer_size: i32) -> Result<FleetAutoscaleReview, String> {
+pub fn example_scale(
+    mut review: FleetAutoscaleReview,
+    buffer_size: i32,
+) -> Result<FleetAutoscaleReview, String> {
     let Some(req) = &review.request else {
         return Err("FleetAutoscaleReview Request is nil".into());
     };
     let expected = buffer_size.wrapping_add(req.status.allocated_replicas);
     let differs = expected != req.status.replicas;
     let uid = req.uid.clone();
-    let resp = review.response.get_or_insert_with(FleetAutoscaleResponse::default);
+    let resp = review
+        .response
+        .get_or_insert_with(FleetAutoscaleResponse::default);
     resp.uid = uid;
     resp.scale = false;
     if differs {
@@ -41,12 +49,16 @@ pub fn example_scale(mut review: FleetAutoscaleReview, buffer_size: i32) -> Resu
 }
 
 /// The example's `scaleNone`: `uid` copied, `replicas = status.replicas`, `scale` untouched.
-pub fn example_scale_none(mut review: FleetAutoscaleReview) -> Result<FleetAutoscaleReview, String> {
+pub fn example_scale_none(
+    mut review: FleetAutoscaleReview,
+) -> Result<FleetAutoscaleReview, String> {
     let Some(req) = &review.request else {
         return Err("FleetAutoscaleReview Request is nil".into());
     };
     let (uid, replicas) = (req.uid.clone(), req.status.replicas);
-    let resp = review.response.get_or_insert_with(FleetAutoscaleResponse::default);
+    let resp = review
+        .response
+        .get_or_insert_with(FleetAutoscaleResponse::default);
     resp.uid = uid;
     resp.replicas = replicas;
     Ok(review)
@@ -76,7 +88,10 @@ pub fn smoothed_scale(
     let status = &req.status;
     let target = i64::from(status.allocated_replicas) + i64::from(buffer_size);
     let desired = if status.replicas == 0 {
-        target.clamp(i64::from(bounds.min_replicas), i64::from(bounds.max_replicas)) as i32
+        target.clamp(
+            i64::from(bounds.min_replicas),
+            i64::from(bounds.max_replicas),
+        ) as i32
     } else {
         let input = ScalingInput {
             current_replicas: status.replicas,
@@ -91,6 +106,10 @@ pub fn smoothed_scale(
     };
     let uid = req.uid.clone();
     let scale = desired != status.replicas;
-    review.response = Some(FleetAutoscaleResponse { uid, scale, replicas: desired });
+    review.response = Some(FleetAutoscaleResponse {
+        uid,
+        scale,
+        replicas: desired,
+    });
     Ok(review)
 }

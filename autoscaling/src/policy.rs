@@ -71,7 +71,12 @@ pub struct ApplyError {
 impl ApplyError {
     /// An error with replicas 0.
     pub fn new(message: impl Into<String>) -> ApplyError {
-        ApplyError { message: message.into(), replicas: 0, limited: false, inactive_schedule: false }
+        ApplyError {
+            message: message.into(),
+            replicas: 0,
+            limited: false,
+            inactive_schedule: false,
+        }
     }
 }
 
@@ -108,7 +113,12 @@ pub trait Exchange {
     /// POSTs `review` (JSON) to `url`; `Err` is a transport error text used verbatim.
     fn webhook(&mut self, url: &str, review: &FleetAutoscaleReview) -> Result<HttpReply, String>;
     /// Calls `policy.function` of the module at `module_url` with `input`; returns the output.
-    fn wasm(&mut self, module_url: &str, policy: &WasmPolicy, input: &[u8]) -> Result<Vec<u8>, WasmFailure>;
+    fn wasm(
+        &mut self,
+        module_url: &str,
+        policy: &WasmPolicy,
+        input: &[u8],
+    ) -> Result<Vec<u8>, WasmFailure>;
 }
 
 /// Everything `apply` reads besides the policy and the fleet.
@@ -167,7 +177,12 @@ pub type ApplyResult = Result<(i32, bool), ApplyError>;
 /// let now = fleet_autoscaling::go::time::Instant::from_unix(0, 0);
 /// assert_eq!(apply(&policy, &fleet, &[], now), Ok((63, false)));
 /// ```
-pub fn apply(policy: &FleetAutoscalerPolicy, fleet: &Fleet, game_servers: &[GameServer], now: Instant) -> ApplyResult {
+pub fn apply(
+    policy: &FleetAutoscalerPolicy,
+    fleet: &Fleet,
+    game_servers: &[GameServer],
+    now: Instant,
+) -> ApplyResult {
     let mut ctx = Context::at(now);
     apply_with(policy, fleet, game_servers, &mut ctx)
 }
@@ -182,11 +197,18 @@ pub fn apply_with(
     compute_desired(policy, fleet, game_servers, ctx)
 }
 
-fn compute_desired(policy: &FleetAutoscalerPolicy, fleet: &Fleet, gs: &[GameServer], ctx: &mut Context<'_>) -> ApplyResult {
+fn compute_desired(
+    policy: &FleetAutoscalerPolicy,
+    fleet: &Fleet,
+    gs: &[GameServer],
+    ctx: &mut Context<'_>,
+) -> ApplyResult {
     match policy.policy_type.as_str() {
         policy_type::BUFFER => apply_buffer(policy.buffer.as_ref(), fleet),
         policy_type::WEBHOOK => apply_webhook(policy.webhook.as_ref(), fleet, ctx),
-        policy_type::COUNTER => apply_counter_or_list(policy.counter.as_ref(), true, fleet, gs, ctx),
+        policy_type::COUNTER => {
+            apply_counter_or_list(policy.counter.as_ref(), true, fleet, gs, ctx)
+        }
         policy_type::LIST => apply_counter_or_list(policy.list.as_ref(), false, fleet, gs, ctx),
         policy_type::SCHEDULE => apply_schedule(policy.schedule.as_deref(), fleet, gs, ctx),
         policy_type::CHAIN => apply_chain(policy.chain.as_deref().unwrap_or(&[]), fleet, gs, ctx),
@@ -244,9 +266,15 @@ impl Walk<'_> {
     /// (count, capacity) of the key on a GameServer, if it has it.
     fn of(&self, gs: &GameServer) -> Option<(i64, i64)> {
         if self.is_counter {
-            gs.status.counters.get(self.key).map(|c| (c.count, c.capacity))
+            gs.status
+                .counters
+                .get(self.key)
+                .map(|c| (c.count, c.capacity))
         } else {
-            gs.status.lists.get(self.key).map(|l| (len_i64(&l.values), l.capacity))
+            gs.status
+                .lists
+                .get(self.key)
+                .map(|l| (len_i64(&l.values), l.capacity))
         }
     }
 }
@@ -264,11 +292,21 @@ pub fn apply_counter_or_list(
     ctx: &Context<'_>,
 ) -> ApplyResult {
     if !ctx.gates.counts_and_lists {
-        return Err(ApplyError::new("cannot apply CounterPolicy unless feature flag CountsAndLists is enabled"));
+        return Err(ApplyError::new(
+            "cannot apply CounterPolicy unless feature flag CountsAndLists is enabled",
+        ));
     }
-    let (what, noun) = if is_counter { ("CounterPolicy", "Counter") } else { ("ListPolicy", "List") };
+    let (what, noun) = if is_counter {
+        ("CounterPolicy", "Counter")
+    } else {
+        ("ListPolicy", "List")
+    };
     let Some(c) = c else {
-        let missing = if is_counter { "counter policy config params are missing" } else { "list policy config params are missing" };
+        let missing = if is_counter {
+            "counter policy config params are missing"
+        } else {
+            "list policy config params are missing"
+        };
         return Err(ApplyError::new(missing));
     };
     let key = c.key.as_str();
@@ -284,7 +322,11 @@ pub fn apply_counter_or_list(
             None => return Err(missing_key(what, noun, key, "Spec")),
         }
     };
-    let aggregates = if is_counter { &fleet.status.counters } else { &fleet.status.lists };
+    let aggregates = if is_counter {
+        &fleet.status.counters
+    } else {
+        &fleet.status.lists
+    };
     let Some(agg) = aggregates.get(key) else {
         return Err(missing_key(what, noun, key, "Status"));
     };
@@ -299,7 +341,8 @@ pub fn apply_counter_or_list(
             if agg_allocated <= 0 && capacity >= min {
                 return Ok((1, true));
             }
-            let desired = ceil_to_i64(agg_allocated.saturating_mul(100) as f64 / (100f64 - percent as f64));
+            let desired =
+                ceil_to_i64(agg_allocated.saturating_mul(100) as f64 / (100f64 - percent as f64));
             desired.saturating_sub(agg_allocated)
         }
     };
@@ -310,7 +353,13 @@ pub fn apply_counter_or_list(
             1 => scale_up_limited(replicas, capacity, agg_capacity, min),
             -1 => {
                 let order = deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
-                Ok(scale_down_limited(&walk, &order, replicas, agg_capacity, max))
+                Ok(scale_down_limited(
+                    &walk,
+                    &order,
+                    replicas,
+                    agg_capacity,
+                    max,
+                ))
             }
             _ => Ok((replicas, false)),
         }
@@ -325,7 +374,16 @@ pub fn apply_counter_or_list(
         if limited {
             return limited_path(scale);
         }
-        return scale_up(replicas, capacity, count, agg_capacity, available, max, min, buffer);
+        return scale_up(
+            replicas,
+            capacity,
+            count,
+            agg_capacity,
+            available,
+            max,
+            min,
+            buffer,
+        );
     }
     if limited && scale == 1 {
         return limited_path(scale);
@@ -334,11 +392,21 @@ pub fn apply_counter_or_list(
         return Ok((replicas, true));
     }
     let order = deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
-    Ok(scale_down(&walk, &order, replicas, agg_count, agg_capacity, min, buffer))
+    Ok(scale_down(
+        &walk,
+        &order,
+        replicas,
+        agg_count,
+        agg_capacity,
+        min,
+        buffer,
+    ))
 }
 
 fn missing_key(what: &str, noun: &str, key: &str, place: &str) -> ApplyError {
-    ApplyError::new(format!("cannot apply {what} as {noun} key {key} does not exist in the Fleet {place}"))
+    ApplyError::new(format!(
+        "cannot apply {what} as {noun} key {key} does not exist in the Fleet {place}"
+    ))
 }
 
 fn scale_up_limited(replicas: i32, capacity: i64, agg_capacity: i64, min: i64) -> ApplyResult {
@@ -394,7 +462,13 @@ fn scale_up(
     Ok((replicas.saturating_add(additional), limited))
 }
 
-fn scale_down_limited(walk: &Walk<'_>, order: &[&GameServer], mut replicas: i32, mut agg_capacity: i64, max: i64) -> (i32, bool) {
+fn scale_down_limited(
+    walk: &Walk<'_>,
+    order: &[&GameServer],
+    mut replicas: i32,
+    mut agg_capacity: i64,
+    max: i64,
+) -> (i32, bool) {
     for gs in order {
         if agg_capacity <= max {
             break;
@@ -443,7 +517,10 @@ fn scale_down(
 const FLEET_LABEL: &str = "agones.dev/fleet";
 
 fn is_before_ready(state: &str) -> bool {
-    matches!(state, "PortAllocation" | "Creating" | "Starting" | "Scheduled" | "RequestReady")
+    matches!(
+        state,
+        "PortAllocation" | "Creating" | "Starting" | "Scheduled" | "RequestReady"
+    )
 }
 
 /// Available capacity comparison of one priority (Agones' `compareCountAndListPriority`):
@@ -451,12 +528,24 @@ fn is_before_ready(state: &str) -> bool {
 fn compare_priority(p: &crate::types::Priority, a: &GameServer, b: &GameServer) -> Option<bool> {
     let (a_avail, b_avail) = match p.priority_type.as_str() {
         "Counter" => (
-            a.status.counters.get(&p.key).map(|c| c.capacity.wrapping_sub(c.count)),
-            b.status.counters.get(&p.key).map(|c| c.capacity.wrapping_sub(c.count)),
+            a.status
+                .counters
+                .get(&p.key)
+                .map(|c| c.capacity.wrapping_sub(c.count)),
+            b.status
+                .counters
+                .get(&p.key)
+                .map(|c| c.capacity.wrapping_sub(c.count)),
         ),
         "List" => (
-            a.status.lists.get(&p.key).map(|l| l.capacity.wrapping_sub(len_i64(&l.values))),
-            b.status.lists.get(&p.key).map(|l| l.capacity.wrapping_sub(len_i64(&l.values))),
+            a.status
+                .lists
+                .get(&p.key)
+                .map(|l| l.capacity.wrapping_sub(len_i64(&l.values))),
+            b.status
+                .lists
+                .get(&p.key)
+                .map(|l| l.capacity.wrapping_sub(len_i64(&l.values))),
         ),
         _ => (None, None),
     };
@@ -479,7 +568,11 @@ fn compare_priority(p: &crate::types::Priority, a: &GameServer, b: &GameServer) 
     None
 }
 
-fn compare_priorities(priorities: &[crate::types::Priority], a: &GameServer, b: &GameServer) -> Option<bool> {
+fn compare_priorities(
+    priorities: &[crate::types::Priority],
+    a: &GameServer,
+    b: &GameServer,
+) -> Option<bool> {
     for p in priorities {
         if let Some(res) = compare_priority(p, a, b) {
             return Some(if p.order == "Descending" { !res } else { res });
@@ -501,7 +594,11 @@ pub fn deletion_order<'a>(
     let mut list: Vec<&GameServer> = game_servers
         .iter()
         .filter(|gs| {
-            let other_fleet = gs.metadata.labels.get(FLEET_LABEL).is_some_and(|f| *f != fleet.metadata.name);
+            let other_fleet = gs
+                .metadata
+                .labels
+                .get(FLEET_LABEL)
+                .is_some_and(|f| *f != fleet.metadata.name);
             let other_ns = !gs.metadata.namespace.is_empty()
                 && !fleet.metadata.namespace.is_empty()
                 && gs.metadata.namespace != fleet.metadata.namespace;
@@ -558,32 +655,58 @@ pub fn deletion_order<'a>(
 /// messages (`buildURLFromConfiguration`). Returns Go's `URL.String()`.
 pub fn build_url(w: &UrlConfiguration) -> Result<String, ApplyError> {
     if w.url.is_some() && w.service.is_some() {
-        return Err(ApplyError::new("service and URL cannot be used simultaneously"));
+        return Err(ApplyError::new(
+            "service and URL cannot be used simultaneously",
+        ));
     }
     if let Some(ca) = &w.ca_bundle
         && !crate::pem::has_certificate(ca)
     {
         return Err(ApplyError::new("no certs were appended from caBundle"));
     }
-    let scheme = if w.ca_bundle.is_some() { "https" } else { "http" };
+    let scheme = if w.ca_bundle.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     if let Some(u) = &w.url {
         if u.is_empty() {
             return Err(ApplyError::new("URL was not provided"));
         }
-        return url::parse_request_uri(u).map(|u| u.to_go_string()).map_err(ApplyError::new);
+        return url::parse_request_uri(u)
+            .map(|u| u.to_go_string())
+            .map_err(ApplyError::new);
     }
     let Some(svc) = &w.service else {
-        return Err(ApplyError::new("service was not provided, either URL or Service must be provided"));
+        return Err(ApplyError::new(
+            "service was not provided, either URL or Service must be provided",
+        ));
     };
     if svc.name.is_empty() {
         return Err(ApplyError::new("service name was not provided"));
     }
-    let namespace = if svc.namespace.is_empty() { "default" } else { svc.namespace.as_str() };
-    Ok(service_url(scheme, &svc.name, namespace, svc.path.as_deref().unwrap_or(""), svc.port))
+    let namespace = if svc.namespace.is_empty() {
+        "default"
+    } else {
+        svc.namespace.as_str()
+    };
+    Ok(service_url(
+        scheme,
+        &svc.name,
+        namespace,
+        svc.path.as_deref().unwrap_or(""),
+        svc.port,
+    ))
 }
 
 /// Agones' `createURL`: `<scheme>://<name>.<namespace>.svc:<port><path>` (port 8000 by default).
-pub fn service_url(scheme: &str, name: &str, namespace: &str, path: &str, port: Option<i32>) -> String {
+pub fn service_url(
+    scheme: &str,
+    name: &str,
+    namespace: &str,
+    path: &str,
+    port: Option<i32>,
+) -> String {
     url::Url {
         scheme: scheme.to_string(),
         host: format!("{name}.{namespace}.svc:{}", port.unwrap_or(8000)),
@@ -606,7 +729,10 @@ pub fn request_review(fleet: &Fleet, uid: &str, gates: FeatureGates) -> FleetAut
         request.labels = fleet.metadata.labels.clone();
         request.annotations = fleet.metadata.annotations.clone();
     }
-    FleetAutoscaleReview { request: Some(request), response: None }
+    FleetAutoscaleReview {
+        request: Some(request),
+        response: None,
+    }
 }
 
 /// Agones' rule for a webhook/Wasm answer: `scale` → `response.replicas` (unclamped), otherwise the
@@ -621,18 +747,27 @@ pub fn response_replicas(review: &FleetAutoscaleReview, fleet: &Fleet) -> ApplyR
 }
 
 /// Webhook policy.
-pub fn apply_webhook(w: Option<&UrlConfiguration>, fleet: &Fleet, ctx: &mut Context<'_>) -> ApplyResult {
+pub fn apply_webhook(
+    w: Option<&UrlConfiguration>,
+    fleet: &Fleet,
+    ctx: &mut Context<'_>,
+) -> ApplyResult {
     let Some(w) = w else {
         return Err(ApplyError::new("webhookPolicy parameter must not be nil"));
     };
     let url = build_url(w)?;
     let review = request_review(fleet, &ctx.request_uid, ctx.gates);
     let Some(exchange) = ctx.exchange.as_deref_mut() else {
-        return Err(ApplyError::new("no webhook transport available (pure library: supply an Exchange)"));
+        return Err(ApplyError::new(
+            "no webhook transport available (pure library: supply an Exchange)",
+        ));
     };
     let reply = exchange.webhook(&url, &review).map_err(ApplyError::new)?;
     if reply.status != 200 {
-        return Err(ApplyError::new(format!("bad status code {} from the server: {url}", reply.status)));
+        return Err(ApplyError::new(format!(
+            "bad status code {} from the server: {url}",
+            reply.status
+        )));
     }
     let answer = crate::review::decode_review(&reply.body).map_err(ApplyError::new)?;
     response_replicas(&answer, fleet)
@@ -641,7 +776,9 @@ pub fn apply_webhook(w: Option<&UrlConfiguration>, fleet: &Fleet, ctx: &mut Cont
 /// Wasm policy (Alpha).
 pub fn apply_wasm(wp: Option<&WasmPolicy>, fleet: &Fleet, ctx: &mut Context<'_>) -> ApplyResult {
     if !ctx.gates.wasm_autoscaler {
-        return Err(ApplyError::new("cannot apply WasmPolicy unless feature flag WasmAutoscaler is enabled"));
+        return Err(ApplyError::new(
+            "cannot apply WasmPolicy unless feature flag WasmAutoscaler is enabled",
+        ));
     }
     let Some(wp) = wp else {
         return Err(ApplyError::new("wasmPolicy parameter must not be nil"));
@@ -653,12 +790,19 @@ pub fn apply_wasm(wp: Option<&WasmPolicy>, fleet: &Fleet, ctx: &mut Context<'_>)
     let review = request_review(fleet, &ctx.request_uid, ctx.gates);
     let input = serde_json::to_vec(&review).map_err(|e| ApplyError::new(e.to_string()))?;
     let Some(exchange) = ctx.exchange.as_deref_mut() else {
-        return Err(ApplyError::new("no Wasm runtime available (pure library: supply an Exchange)"));
+        return Err(ApplyError::new(
+            "no Wasm runtime available (pure library: supply an Exchange)",
+        ));
     };
     let output = exchange.wasm(&url, wp, &input).map_err(|f| match f {
         WasmFailure::Fetch(m) => ApplyError::new(m),
-        WasmFailure::Create(m) => ApplyError::new(format!("failed to create Wasm plugin from {url}: {m}")),
-        WasmFailure::Call(m) => ApplyError::new(format!("failed to call Wasm plugin function {}: {m}", wp.function)),
+        WasmFailure::Create(m) => {
+            ApplyError::new(format!("failed to create Wasm plugin from {url}: {m}"))
+        }
+        WasmFailure::Call(m) => ApplyError::new(format!(
+            "failed to call Wasm plugin function {}: {m}",
+            wp.function
+        )),
     })?;
     let mut answer = review;
     crate::review::decode_review_into(&output, &mut answer)
@@ -668,9 +812,16 @@ pub fn apply_wasm(wp: Option<&WasmPolicy>, fleet: &Fleet, ctx: &mut Context<'_>)
 
 /// Schedule policy: the inner policy while active, else Agones' inactive-schedule error carrying
 /// the fleet's status replicas.
-pub fn apply_schedule(s: Option<&SchedulePolicy>, fleet: &Fleet, gs: &[GameServer], ctx: &mut Context<'_>) -> ApplyResult {
+pub fn apply_schedule(
+    s: Option<&SchedulePolicy>,
+    fleet: &Fleet,
+    gs: &[GameServer],
+    ctx: &mut Context<'_>,
+) -> ApplyResult {
     if !ctx.gates.scheduled_autoscaler {
-        return Err(ApplyError::new("cannot apply SchedulePolicy unless feature flag ScheduledAutoscaler is enabled"));
+        return Err(ApplyError::new(
+            "cannot apply SchedulePolicy unless feature flag ScheduledAutoscaler is enabled",
+        ));
     }
     let Some(s) = s else {
         return Err(ApplyError::new("schedulePolicy parameter must not be nil"));
@@ -688,9 +839,16 @@ pub fn apply_schedule(s: Option<&SchedulePolicy>, fleet: &Fleet, gs: &[GameServe
 
 /// Chain policy: the first entry that returns no error wins; if all fail, the last error (with its
 /// replicas) is returned. Records `Chain:<id>:<type>` in `ctx.chain_entry`.
-pub fn apply_chain(chain: &[ChainEntry], fleet: &Fleet, gs: &[GameServer], ctx: &mut Context<'_>) -> ApplyResult {
+pub fn apply_chain(
+    chain: &[ChainEntry],
+    fleet: &Fleet,
+    gs: &[GameServer],
+    ctx: &mut Context<'_>,
+) -> ApplyResult {
     if !ctx.gates.scheduled_autoscaler {
-        return Err(ApplyError::new("cannot apply ChainPolicy unless feature flag ScheduledAutoscaler is enabled"));
+        return Err(ApplyError::new(
+            "cannot apply ChainPolicy unless feature flag ScheduledAutoscaler is enabled",
+        ));
     }
     if chain.is_empty() {
         // Agones indexes the (empty) chosen entry and panics; an error is kinder.
@@ -701,7 +859,9 @@ pub fn apply_chain(chain: &[ChainEntry], fleet: &Fleet, gs: &[GameServer], ctx: 
     let mut last: ApplyResult = Ok((fleet.status.replicas, false));
     for entry in chain {
         let result = match entry.policy.policy_type.as_str() {
-            policy_type::SCHEDULE => apply_schedule(entry.policy.schedule.as_deref(), fleet, gs, ctx),
+            policy_type::SCHEDULE => {
+                apply_schedule(entry.policy.schedule.as_deref(), fleet, gs, ctx)
+            }
             policy_type::WEBHOOK => apply_webhook(entry.policy.webhook.as_ref(), fleet, ctx),
             _ => compute_desired(&entry.policy, fleet, gs, ctx),
         };

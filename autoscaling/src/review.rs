@@ -10,7 +10,14 @@ use crate::types::FleetAutoscaleReview;
 fn fields(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Review => &["request", "response"],
-        Kind::Request => &["uid", "name", "namespace", "status", "labels", "annotations"],
+        Kind::Request => &[
+            "uid",
+            "name",
+            "namespace",
+            "status",
+            "labels",
+            "annotations",
+        ],
         Kind::Status => &[
             "replicas",
             "readyReplicas",
@@ -88,14 +95,22 @@ fn canonicalize(v: Value, kind: Kind) -> Value {
 
 /// Go's syntax-error text for `bytes`, when serde's parse fails.
 fn go_syntax_error(bytes: &[u8], fallback: &serde_json::Error) -> String {
-    let first = bytes.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let first = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
     match first {
         None => "unexpected end of JSON input".to_string(),
         Some(i) => {
             let c = bytes[i];
-            let starts_value = matches!(c, b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n' | b'0'..=b'9');
+            let starts_value = matches!(
+                c,
+                b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n' | b'0'..=b'9'
+            );
             if !starts_value {
-                return format!("invalid character {} looking for beginning of value", go_char(c));
+                return format!(
+                    "invalid character {} looking for beginning of value",
+                    go_char(c)
+                );
             }
             for lit in ["null", "true", "false"] {
                 if c == lit.as_bytes()[0] {
@@ -122,7 +137,10 @@ fn go_syntax_error(bytes: &[u8], fallback: &serde_json::Error) -> String {
                 let mut de = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
                 if de.next().is_some_and(|r| r.is_ok()) {
                     let off = de.byte_offset();
-                    if let Some(c) = bytes[off..].iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                    if let Some(c) = bytes[off..]
+                        .iter()
+                        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                    {
                         return format!("invalid character {} after top-level value", go_char(*c));
                     }
                 }
@@ -154,7 +172,11 @@ pub fn decode_review(bytes: &[u8]) -> Result<FleetAutoscaleReview, String> {
             json_type(&v)
         ));
     }
-    let v = if v.is_null() { Value::Object(Map::new()) } else { canonicalize(v, Kind::Review) };
+    let v = if v.is_null() {
+        Value::Object(Map::new())
+    } else {
+        canonicalize(v, Kind::Review)
+    };
     serde_json::from_value(v).map_err(|e| format!("json: {e}"))
 }
 
@@ -204,13 +226,22 @@ mod tests {
             decode_review(b"invalid data{}").unwrap_err(),
             "invalid character 'i' looking for beginning of value"
         );
-        assert_eq!(decode_review(b"  ").unwrap_err(), "unexpected end of JSON input");
+        assert_eq!(
+            decode_review(b"  ").unwrap_err(),
+            "unexpected end of JSON input"
+        );
         assert_eq!(
             decode_review(b"not json").unwrap_err(),
             "invalid character 'o' in literal null (expecting 'u')"
         );
-        assert_eq!(decode_review(b"{\"a\":1").unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(decode_review(b"{} x").unwrap_err(), "invalid character 'x' after top-level value");
+        assert_eq!(
+            decode_review(b"{\"a\":1").unwrap_err(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            decode_review(b"{} x").unwrap_err(),
+            "invalid character 'x' after top-level value"
+        );
     }
 
     #[test]
@@ -219,7 +250,10 @@ mod tests {
         let resp = r.response.unwrap();
         assert!(resp.scale);
         assert_eq!(resp.replicas, 11);
-        let r = decode_review(br#"{"request":{"status":{"Replicas":5,"counters":{"Rooms":{"Count":2}}}}}"#).unwrap();
+        let r = decode_review(
+            br#"{"request":{"status":{"Replicas":5,"counters":{"Rooms":{"Count":2}}}}}"#,
+        )
+        .unwrap();
         let st = r.request.unwrap().status;
         assert_eq!(st.replicas, 5);
         assert_eq!(st.counters["Rooms"].count, 2);

@@ -16,7 +16,10 @@ struct TzZone(jiff::tz::TimeZone);
 #[cfg(feature = "schedule")]
 impl Zone for TzZone {
     fn offset_at(&self, unix: i64) -> i32 {
-        let clamped = unix.clamp(jiff::Timestamp::MIN.as_second(), jiff::Timestamp::MAX.as_second());
+        let clamped = unix.clamp(
+            jiff::Timestamp::MIN.as_second(),
+            jiff::Timestamp::MAX.as_second(),
+        );
         match jiff::Timestamp::from_second(clamped) {
             Ok(ts) => self.0.to_offset(ts).seconds(),
             Err(_) => 0,
@@ -32,10 +35,12 @@ pub fn load_location(name: &str) -> Result<Box<dyn Zone>, String> {
     }
     #[cfg(feature = "schedule")]
     {
-        if !name.contains("..") && !name.starts_with('/') && !name.contains('\\') {
-            if let Ok(tz) = jiff::tz::db().get(name) {
-                return Ok(Box::new(TzZone(tz)));
-            }
+        if !name.contains("..")
+            && !name.starts_with('/')
+            && !name.contains('\\')
+            && let Ok(tz) = jiff::tz::db().get(name)
+        {
+            return Ok(Box::new(TzZone(tz)));
         }
     }
     Err(format!("unknown time zone {name}"))
@@ -84,6 +89,9 @@ mod tests {
         let t = parse_rfc3339("2024-08-01T16:07:36Z").unwrap();
         assert_eq!(z.offset_at(t.unix_secs()), -5 * 3600);
         assert_eq!(civil(t, z.as_ref()).hour, 11);
-        assert_eq!(load_location("Mars/Olympus").err().unwrap(), "unknown time zone Mars/Olympus");
+        assert_eq!(
+            load_location("Mars/Olympus").err().unwrap(),
+            "unknown time zone Mars/Olympus"
+        );
     }
 }

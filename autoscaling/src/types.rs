@@ -164,7 +164,11 @@ pub struct UrlConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceReference>,
     /// PEM CA bundle (base64 in JSON).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "base64_bytes")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "base64_bytes"
+    )]
     pub ca_bundle: Option<Vec<u8>>,
 }
 
@@ -359,7 +363,11 @@ impl From<FleetRepr> for Fleet {
         if let Some(v) = r.deletion_timestamp {
             metadata.deletion_timestamp = v;
         }
-        Fleet { metadata, spec: r.spec, status: r.status }
+        Fleet {
+            metadata,
+            spec: r.spec,
+            status: r.status,
+        }
     }
 }
 
@@ -383,7 +391,12 @@ pub struct FleetSpec {
 
 impl Default for FleetSpec {
     fn default() -> Self {
-        FleetSpec { replicas: 0, scheduling: packed(), priorities: Vec::new(), template: GameServerTemplate::default() }
+        FleetSpec {
+            replicas: 0,
+            scheduling: packed(),
+            priorities: Vec::new(),
+            template: GameServerTemplate::default(),
+        }
     }
 }
 
@@ -544,7 +557,10 @@ impl From<GameServerRepr> for GameServer {
         if let Some(v) = r.creation_timestamp {
             metadata.creation_timestamp = v;
         }
-        GameServer { metadata, status: r.status }
+        GameServer {
+            metadata,
+            status: r.status,
+        }
     }
 }
 
@@ -644,7 +660,11 @@ impl Time {
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.is_zero() { s.serialize_none() } else { s.serialize_str(&self.0.to_rfc3339()) }
+        if self.is_zero() {
+            s.serialize_none()
+        } else {
+            s.serialize_str(&self.0.to_rfc3339())
+        }
     }
 }
 
@@ -653,7 +673,9 @@ impl<'de> Deserialize<'de> for Time {
         let v: Option<String> = Option::deserialize(d)?;
         match v {
             None => Ok(Time::default()),
-            Some(s) => parse_rfc3339(&s).map(Time).map_err(serde::de::Error::custom),
+            Some(s) => parse_rfc3339(&s)
+                .map(Time)
+                .map_err(serde::de::Error::custom),
         }
     }
 }

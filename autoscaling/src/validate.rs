@@ -13,8 +13,9 @@ use crate::intstr::IntOrString;
 use crate::policy::FeatureGates;
 use crate::schedule::load_location;
 use crate::types::{
-    BufferPolicy, ChainEntry, CounterPolicy, FleetAutoscaler, FleetAutoscalerPolicy, FleetAutoscalerSpec,
-    FleetAutoscalerSync, SchedulePolicy, UrlConfiguration, WasmPolicy, policy_type,
+    BufferPolicy, ChainEntry, CounterPolicy, FleetAutoscaler, FleetAutoscalerPolicy,
+    FleetAutoscalerSpec, FleetAutoscalerSync, SchedulePolicy, UrlConfiguration, WasmPolicy,
+    policy_type,
 };
 
 /// Kubernetes' `IsNegativeErrorMsg`, which Agones reuses even for "must be > 0".
@@ -81,15 +82,30 @@ impl fmt::Display for FieldError {
 }
 
 fn invalid(field: &str, value: impl Into<String>, detail: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_string(), error_type: ErrorType::Invalid, bad_value: value.into(), detail: detail.into() }
+    FieldError {
+        field: field.to_string(),
+        error_type: ErrorType::Invalid,
+        bad_value: value.into(),
+        detail: detail.into(),
+    }
 }
 
 fn required(field: &str, detail: &str) -> FieldError {
-    FieldError { field: field.to_string(), error_type: ErrorType::Required, bad_value: String::new(), detail: detail.to_string() }
+    FieldError {
+        field: field.to_string(),
+        error_type: ErrorType::Required,
+        bad_value: String::new(),
+        detail: detail.to_string(),
+    }
 }
 
 fn forbidden(field: &str, detail: &str) -> FieldError {
-    FieldError { field: field.to_string(), error_type: ErrorType::Forbidden, bad_value: String::new(), detail: detail.to_string() }
+    FieldError {
+        field: field.to_string(),
+        error_type: ErrorType::Forbidden,
+        bad_value: String::new(),
+        detail: detail.to_string(),
+    }
 }
 
 /// Inputs of validation besides the spec.
@@ -104,7 +120,10 @@ pub struct ValidateOptions {
 impl Default for ValidateOptions {
     /// Default gates and the system clock (where the target has one).
     fn default() -> Self {
-        ValidateOptions { gates: FeatureGates::default(), now: system_now() }
+        ValidateOptions {
+            gates: FeatureGates::default(),
+            now: system_now(),
+        }
     }
 }
 
@@ -112,8 +131,13 @@ impl Default for ValidateOptions {
 pub fn system_now() -> Option<Instant> {
     #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
-        Some(Instant::from_unix(i64::try_from(d.as_secs()).ok()?, d.subsec_nanos()))
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(Instant::from_unix(
+            i64::try_from(d.as_secs()).ok()?,
+            d.subsec_nanos(),
+        ))
     }
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     {
@@ -156,14 +180,33 @@ pub fn validate_resource(fas: &FleetAutoscaler, opts: &ValidateOptions) -> Vec<F
 }
 
 /// Agones' `ValidatePolicy` at `path`.
-pub fn validate_policy(p: &FleetAutoscalerPolicy, path: &str, opts: &ValidateOptions) -> Vec<FieldError> {
+pub fn validate_policy(
+    p: &FleetAutoscalerPolicy,
+    path: &str,
+    opts: &ValidateOptions,
+) -> Vec<FieldError> {
     match p.policy_type.as_str() {
         policy_type::BUFFER => validate_buffer(p.buffer.as_ref(), &format!("{path}.buffer")),
-        policy_type::WEBHOOK => validate_url_configuration(p.webhook.as_ref(), &format!("{path}.webhook")),
-        policy_type::COUNTER => validate_counter(p.counter.as_ref(), &format!("{path}.counter"), "counter", opts),
-        policy_type::LIST => validate_counter(p.list.as_ref(), &format!("{path}.list"), "list", opts),
-        policy_type::SCHEDULE => validate_schedule(p.schedule.as_deref(), &format!("{path}.schedule"), opts),
-        policy_type::CHAIN => validate_chain(p.chain.as_deref().unwrap_or(&[]), &format!("{path}.chain"), opts),
+        policy_type::WEBHOOK => {
+            validate_url_configuration(p.webhook.as_ref(), &format!("{path}.webhook"))
+        }
+        policy_type::COUNTER => validate_counter(
+            p.counter.as_ref(),
+            &format!("{path}.counter"),
+            "counter",
+            opts,
+        ),
+        policy_type::LIST => {
+            validate_counter(p.list.as_ref(), &format!("{path}.list"), "list", opts)
+        }
+        policy_type::SCHEDULE => {
+            validate_schedule(p.schedule.as_deref(), &format!("{path}.schedule"), opts)
+        }
+        policy_type::CHAIN => validate_chain(
+            p.chain.as_deref().unwrap_or(&[]),
+            &format!("{path}.chain"),
+            opts,
+        ),
         policy_type::WASM => validate_wasm(p.wasm.as_ref(), &format!("{path}.wasm"), opts),
         _ => Vec::new(),
     }
@@ -188,12 +231,20 @@ fn validate_url_configuration(w: Option<&UrlConfiguration>, path: &str) -> Vec<F
     if let Some(ca) = &w.ca_bundle
         && !crate::pem::has_certificate(ca)
     {
-        errs.push(invalid(&format!("{path}.caBundle"), format!("{ca:?}"), "CA Bundle is not valid"));
+        errs.push(invalid(
+            &format!("{path}.caBundle"),
+            format!("{ca:?}"),
+            "CA Bundle is not valid",
+        ));
     }
     if let Some(u) = &w.url
         && url::parse(u).is_err()
     {
-        errs.push(invalid(&format!("{path}.url"), quote(u), "url is not valid"));
+        errs.push(invalid(
+            &format!("{path}.url"),
+            quote(u),
+            "url is not valid",
+        ));
     }
     errs
 }
@@ -205,27 +256,51 @@ pub fn validate_buffer(b: Option<&BufferPolicy>, path: &str) -> Vec<FieldError> 
     };
     let mut errs = Vec::new();
     if b.min_replicas > b.max_replicas {
-        errs.push(invalid(&format!("{path}.minReplicas"), b.min_replicas.to_string(), "minReplicas should be smaller than maxReplicas"));
+        errs.push(invalid(
+            &format!("{path}.minReplicas"),
+            b.min_replicas.to_string(),
+            "minReplicas should be smaller than maxReplicas",
+        ));
     }
     match &b.buffer_size {
         IntOrString::Int(size) => {
             let size = *size;
             if size <= 0 {
-                errs.push(invalid(&format!("{path}.bufferSize"), size.to_string(), crate::validate::NEGATIVE));
+                errs.push(invalid(
+                    &format!("{path}.bufferSize"),
+                    size.to_string(),
+                    crate::validate::NEGATIVE,
+                ));
             }
             if b.max_replicas < size {
-                errs.push(invalid(&format!("{path}.maxReplicas"), b.max_replicas.to_string(), "maxReplicas should be bigger than or equal to bufferSize"));
+                errs.push(invalid(
+                    &format!("{path}.maxReplicas"),
+                    b.max_replicas.to_string(),
+                    "maxReplicas should be bigger than or equal to bufferSize",
+                ));
             }
             if b.min_replicas != 0 && b.min_replicas < size {
-                errs.push(invalid(&format!("{path}.minReplicas"), b.min_replicas.to_string(), "minReplicas should be bigger than or equal to bufferSize"));
+                errs.push(invalid(
+                    &format!("{path}.minReplicas"),
+                    b.min_replicas.to_string(),
+                    "minReplicas should be bigger than or equal to bufferSize",
+                ));
             }
         }
         s @ IntOrString::String(_) => {
             if !strict_percent_ok(s) {
-                errs.push(invalid(&format!("{path}.bufferSize"), quote(&s.to_string()), "bufferSize should be between 1% and 99%"));
+                errs.push(invalid(
+                    &format!("{path}.bufferSize"),
+                    quote(&s.to_string()),
+                    "bufferSize should be between 1% and 99%",
+                ));
             }
             if b.min_replicas < 1 {
-                errs.push(invalid(&format!("{path}.minReplicas"), b.min_replicas.to_string(), NEGATIVE));
+                errs.push(invalid(
+                    &format!("{path}.minReplicas"),
+                    b.min_replicas.to_string(),
+                    NEGATIVE,
+                ));
             }
         }
     }
@@ -237,33 +312,61 @@ fn strict_percent_ok(s: &IntOrString) -> bool {
 }
 
 /// Counter (`noun` = `counter`) or List (`list`) policy rules at `path`.
-pub fn validate_counter(c: Option<&CounterPolicy>, path: &str, noun: &str, opts: &ValidateOptions) -> Vec<FieldError> {
+pub fn validate_counter(
+    c: Option<&CounterPolicy>,
+    path: &str,
+    noun: &str,
+    opts: &ValidateOptions,
+) -> Vec<FieldError> {
     if !opts.gates.counts_and_lists {
         return vec![forbidden(path, "feature CountsAndLists must be enabled")];
     }
     let Some(c) = c else {
-        return vec![required(path, &format!("{noun} policy config params are missing"))];
+        return vec![required(
+            path,
+            &format!("{noun} policy config params are missing"),
+        )];
     };
     let mut errs = Vec::new();
     if c.min_capacity > c.max_capacity {
-        errs.push(invalid(&format!("{path}.minCapacity"), c.min_capacity.to_string(), "minCapacity should be smaller than maxCapacity"));
+        errs.push(invalid(
+            &format!("{path}.minCapacity"),
+            c.min_capacity.to_string(),
+            "minCapacity should be smaller than maxCapacity",
+        ));
     }
     match &c.buffer_size {
         IntOrString::Int(size) => {
             let size = i64::from(*size);
             if size <= 0 {
-                errs.push(invalid(&format!("{path}.bufferSize"), size.to_string(), NEGATIVE));
+                errs.push(invalid(
+                    &format!("{path}.bufferSize"),
+                    size.to_string(),
+                    NEGATIVE,
+                ));
             }
             if c.max_capacity < size {
-                errs.push(invalid(&format!("{path}.maxCapacity"), c.max_capacity.to_string(), "maxCapacity should be bigger than or equal to bufferSize"));
+                errs.push(invalid(
+                    &format!("{path}.maxCapacity"),
+                    c.max_capacity.to_string(),
+                    "maxCapacity should be bigger than or equal to bufferSize",
+                ));
             }
             if c.min_capacity != 0 && c.min_capacity < size {
-                errs.push(invalid(&format!("{path}.minCapacity"), c.min_capacity.to_string(), "minCapacity should be bigger than or equal to bufferSize"));
+                errs.push(invalid(
+                    &format!("{path}.minCapacity"),
+                    c.min_capacity.to_string(),
+                    "minCapacity should be bigger than or equal to bufferSize",
+                ));
             }
         }
         s @ IntOrString::String(_) => {
             if !strict_percent_ok(s) {
-                errs.push(invalid(&format!("{path}.bufferSize"), quote(&s.to_string()), "bufferSize should be between 1% and 99%"));
+                errs.push(invalid(
+                    &format!("{path}.bufferSize"),
+                    quote(&s.to_string()),
+                    "bufferSize should be between 1% and 99%",
+                ));
             }
             if c.min_capacity < 1 {
                 errs.push(invalid(
@@ -277,19 +380,30 @@ pub fn validate_counter(c: Option<&CounterPolicy>, path: &str, noun: &str, opts:
     errs
 }
 
-fn validate_schedule(s: Option<&SchedulePolicy>, path: &str, opts: &ValidateOptions) -> Vec<FieldError> {
+fn validate_schedule(
+    s: Option<&SchedulePolicy>,
+    path: &str,
+    opts: &ValidateOptions,
+) -> Vec<FieldError> {
     let Some(s) = s else {
         return vec![required(path, "schedule policy config params are missing")];
     };
     if !opts.gates.scheduled_autoscaler {
-        return vec![forbidden(path, "feature ScheduledAutoscaler must be enabled")];
+        return vec![forbidden(
+            path,
+            "feature ScheduledAutoscaler must be enabled",
+        )];
     }
     let mut errs = Vec::new();
     let ap = &s.active_period;
     if !ap.timezone.is_empty()
         && let Err(e) = load_location(&ap.timezone)
     {
-        errs.push(invalid(&format!("{path}.activePeriod.timezone"), quote(&ap.timezone), format!("Error parsing timezone: {e}\n")));
+        errs.push(invalid(
+            &format!("{path}.activePeriod.timezone"),
+            quote(&ap.timezone),
+            format!("Error parsing timezone: {e}\n"),
+        ));
     }
     if !s.between.end.is_zero() {
         let (start, end) = (s.between.start.0, s.between.end.0);
@@ -297,16 +411,28 @@ fn validate_schedule(s: Option<&SchedulePolicy>, path: &str, opts: &ValidateOpti
         if let Some(now) = opts.now
             && end < now
         {
-            errs.push(invalid(&format!("{path}.between.end"), end.to_rfc3339(), "end time must be after the current time"));
+            errs.push(invalid(
+                &format!("{path}.between.end"),
+                end.to_rfc3339(),
+                "end time must be after the current time",
+            ));
             end_err = true;
         }
         if !start.is_zero() && !end_err && end < start {
-            errs.push(invalid(&format!("{path}.between"), format!("{{{start} {end}}}"), "start time must be before end time"));
+            errs.push(invalid(
+                &format!("{path}.between"),
+                format!("{{{start} {end}}}"),
+                "start time must be before end time",
+            ));
         }
     }
     if !ap.start_cron.is_empty() {
         if let Err(e) = parse_standard(&ap.start_cron) {
-            errs.push(invalid(&format!("{path}.activePeriod.startCron"), quote(&ap.start_cron), format!("invalid startCron: {e}")));
+            errs.push(invalid(
+                &format!("{path}.activePeriod.startCron"),
+                quote(&ap.start_cron),
+                format!("invalid startCron: {e}"),
+            ));
         }
         if ap.start_cron.contains("TZ") {
             errs.push(invalid(
@@ -319,20 +445,31 @@ fn validate_schedule(s: Option<&SchedulePolicy>, path: &str, opts: &ValidateOpti
     if !ap.duration.is_empty()
         && let Err(e) = parse_duration(&ap.duration)
     {
-        errs.push(invalid(&format!("{path}.activePeriod.duration"), quote(&ap.start_cron), format!("invalid duration: {e}")));
+        errs.push(invalid(
+            &format!("{path}.activePeriod.duration"),
+            quote(&ap.start_cron),
+            format!("invalid duration: {e}"),
+        ));
     }
     errs
 }
 
 fn validate_chain(chain: &[ChainEntry], path: &str, opts: &ValidateOptions) -> Vec<FieldError> {
     if !opts.gates.scheduled_autoscaler {
-        return vec![forbidden(path, "feature ScheduledAutoscaler must be enabled")];
+        return vec![forbidden(
+            path,
+            "feature ScheduledAutoscaler must be enabled",
+        )];
     }
     let mut errs = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, entry) in chain.iter().enumerate() {
         if !seen.insert(entry.id.as_str()) {
-            errs.push(invalid(path, quote(&entry.id), "id of chain entry must be unique"));
+            errs.push(invalid(
+                path,
+                quote(&entry.id),
+                "id of chain entry must be unique",
+            ));
         }
         let p = &entry.policy;
         let has_policy = p.buffer.is_some()

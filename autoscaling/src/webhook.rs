@@ -21,8 +21,8 @@ use crate::go::time::Instant;
 use crate::policy::{ApplyError, Context, FeatureGates, apply_with};
 use crate::review::decode_review;
 use crate::types::{
-    Fleet, FleetAutoscaleResponse, FleetAutoscaleReview, FleetAutoscaler, FleetAutoscalerPolicy, FleetSpec,
-    GameServerTemplateSpec, ObjectMeta,
+    Fleet, FleetAutoscaleResponse, FleetAutoscaleReview, FleetAutoscaler, FleetAutoscalerPolicy,
+    FleetSpec, GameServerTemplateSpec, ObjectMeta,
 };
 use crate::validate::{FieldError, ValidateOptions, validate_with};
 
@@ -37,13 +37,19 @@ pub struct HttpError {
 
 impl HttpError {
     fn new(status: u16, message: &str) -> HttpError {
-        HttpError { status, body: serde_json::json!({ "error": message }).to_string() }
+        HttpError {
+            status,
+            body: serde_json::json!({ "error": message }).to_string(),
+        }
     }
 }
 
 /// The fleet a review describes: its metadata and status, with `template` as its GameServer
 /// template (a review carries no template).
-pub fn fleet_from_request(req: &crate::types::FleetAutoscaleRequest, template: &GameServerTemplateSpec) -> Fleet {
+pub fn fleet_from_request(
+    req: &crate::types::FleetAutoscaleRequest,
+    template: &GameServerTemplateSpec,
+) -> Fleet {
     Fleet {
         metadata: ObjectMeta {
             name: req.name.clone(),
@@ -54,7 +60,9 @@ pub fn fleet_from_request(req: &crate::types::FleetAutoscaleRequest, template: &
         },
         spec: FleetSpec {
             replicas: req.status.replicas,
-            template: crate::types::GameServerTemplate { spec: template.clone() },
+            template: crate::types::GameServerTemplate {
+                spec: template.clone(),
+            },
             ..FleetSpec::default()
         },
         status: req.status.clone(),
@@ -93,7 +101,9 @@ pub fn respond(
     review: FleetAutoscaleReview,
     ctx: &mut Context<'_>,
 ) -> Result<FleetAutoscaleReview, ApplyError> {
-    respond_with(review, template, |fleet| apply_with(policy, fleet, &[], ctx))
+    respond_with(review, template, |fleet| {
+        apply_with(policy, fleet, &[], ctx)
+    })
 }
 
 /// A validated policy ready to answer reviews.
@@ -111,12 +121,19 @@ impl WebhookHandler {
     }
 
     /// Like [`WebhookHandler::new`] with explicit gates/clock.
-    pub fn with_options(fas: &FleetAutoscaler, opts: &ValidateOptions) -> Result<WebhookHandler, Vec<FieldError>> {
+    pub fn with_options(
+        fas: &FleetAutoscaler,
+        opts: &ValidateOptions,
+    ) -> Result<WebhookHandler, Vec<FieldError>> {
         let errors = validate_with(&fas.spec, opts);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(WebhookHandler { policy: fas.spec.policy.clone(), template: GameServerTemplateSpec::default(), gates: opts.gates })
+        Ok(WebhookHandler {
+            policy: fas.spec.policy.clone(),
+            template: GameServerTemplateSpec::default(),
+            gates: opts.gates,
+        })
     }
 
     /// The fleet template's Counters/Lists, for Counter/List policies.
@@ -127,16 +144,28 @@ impl WebhookHandler {
 
     /// Answers one request body at `now`.
     pub fn handle(&self, body: &[u8], now: Instant) -> Result<FleetAutoscaleReview, HttpError> {
-        let review = decode_review(body).map_err(|e| HttpError::new(400, &format!("bad FleetAutoscaleReview: {e}")))?;
+        let review = decode_review(body)
+            .map_err(|e| HttpError::new(400, &format!("bad FleetAutoscaleReview: {e}")))?;
         let Some(req) = &review.request else {
-            return Err(HttpError::new(400, "bad FleetAutoscaleReview: request is missing"));
+            return Err(HttpError::new(
+                400,
+                "bad FleetAutoscaleReview: request is missing",
+            ));
         };
         let s = &req.status;
-        if s.replicas < 0 || s.ready_replicas < 0 || s.reserved_replicas < 0 || s.allocated_replicas < 0 {
-            return Err(HttpError::new(400, "bad FleetAutoscaleReview: negative replica counts"));
+        if s.replicas < 0
+            || s.ready_replicas < 0
+            || s.reserved_replicas < 0
+            || s.allocated_replicas < 0
+        {
+            return Err(HttpError::new(
+                400,
+                "bad FleetAutoscaleReview: negative replica counts",
+            ));
         }
         let mut ctx = Context::at(now);
         ctx.gates = self.gates;
-        respond(&self.policy, &self.template, review, &mut ctx).map_err(|e| HttpError::new(422, &e.message))
+        respond(&self.policy, &self.template, review, &mut ctx)
+            .map_err(|e| HttpError::new(422, &e.message))
     }
 }

@@ -9,9 +9,19 @@ fn all_vectors() {
     let reports = run(&vectors).unwrap();
     print!("{}", render_table(&reports));
     let (pass, fail, skip) = counts(&reports);
-    println!("vectors: {} total, {pass} passed, {fail} failed, {skip} skipped", reports.len());
-    let skipped: Vec<&str> = reports.iter().filter(|r| r.verdict.is_none()).map(|r| r.id.as_str()).collect();
+    println!(
+        "vectors: {} total, {pass} passed, {fail} failed, {skip} skipped",
+        reports.len()
+    );
+    let skipped: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.verdict.is_none())
+        .map(|r| r.id.as_str())
+        .collect();
     // Documented skip: the hash-mismatch case needs the module bytes.
-    assert_eq!(skipped, vec!["agones/wasm/Incorrect Hash provided (sha256), plugin creation fails"]);
+    assert_eq!(
+        skipped,
+        vec!["agones/wasm/Incorrect Hash provided (sha256), plugin creation fails"]
+    );
     assert_eq!(fail, 0, "failing vectors (see table above)");
 }

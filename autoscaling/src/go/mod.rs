@@ -22,7 +22,9 @@ pub fn quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if c.is_control() => {
                 if (c as u32) < 0x10000 {
                     out.push_str(&format!("\\u{:04x}", c as u32));
@@ -166,7 +168,10 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
             .take_while(|c| !(*c == b'.' || c.is_ascii_digit()))
             .count();
         if unit_len == 0 {
-            return Err(format!("time: missing unit in duration {}", time_quote(orig)));
+            return Err(format!(
+                "time: missing unit in duration {}",
+                time_quote(orig)
+            ));
         }
         let unit_str = &s[..unit_len];
         s = &s[unit_len..];
@@ -245,15 +250,27 @@ mod tests {
         assert_eq!(parse_duration("48h"), Ok(48 * 3600 * 1_000_000_000));
         assert_eq!(parse_duration("1.5h"), Ok(5400 * 1_000_000_000));
         assert_eq!(parse_duration("-1m30s"), Ok(-90 * 1_000_000_000));
-        assert_eq!(parse_duration("2540400h"), Ok(2_540_400 * 3600 * 1_000_000_000));
+        assert_eq!(
+            parse_duration("2540400h"),
+            Ok(2_540_400 * 3600 * 1_000_000_000)
+        );
         assert_eq!(parse_duration("0"), Ok(0));
-        assert_eq!(parse_duration("1"), Err("time: missing unit in duration \"1\"".into()));
+        assert_eq!(
+            parse_duration("1"),
+            Err("time: missing unit in duration \"1\"".into())
+        );
         assert_eq!(
             parse_duration("1d"),
             Err("time: unknown unit \"d\" in duration \"1d\"".into())
         );
-        assert_eq!(parse_duration(""), Err("time: invalid duration \"\"".into()));
-        assert_eq!(parse_duration("3000000h"), Err("time: invalid duration \"3000000h\"".into()));
+        assert_eq!(
+            parse_duration(""),
+            Err("time: invalid duration \"\"".into())
+        );
+        assert_eq!(
+            parse_duration("3000000h"),
+            Err("time: invalid duration \"3000000h\"".into())
+        );
     }
 
     #[test]

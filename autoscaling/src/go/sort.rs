@@ -115,7 +115,10 @@ fn pdqsort<T, F: FnMut(&T, &T) -> bool>(
             pivot = (b - 1) - (pivot - a);
             hint = Hint::Increasing;
         }
-        if was_balanced && was_partitioned && hint == Hint::Increasing && partial_insertion_sort(d, a, b)
+        if was_balanced
+            && was_partitioned
+            && hint == Hint::Increasing
+            && partial_insertion_sort(d, a, b)
         {
             return;
         }

@@ -232,7 +232,12 @@ pub fn add_date(t: Instant, years: i64, months: i64, days: i64, zone: &dyn Zone)
 /// Go's `time.Parse(time.RFC3339, s)`: `2006-01-02T15:04:05Z07:00`, where (through Go's general
 /// parser) the hour may have one digit and a fractional second is accepted.
 pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
-    let err = || format!("parsing time {} as \"2006-01-02T15:04:05Z07:00\": cannot parse", super::quote(s));
+    let err = || {
+        format!(
+            "parsing time {} as \"2006-01-02T15:04:05Z07:00\": cannot parse",
+            super::quote(s)
+        )
+    };
     let b = s.as_bytes();
     let mut i = 0usize;
     let digits = |i: &mut usize, min: usize, max: usize| -> Option<i64> {
@@ -309,9 +314,14 @@ pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
         return Err(err());
     };
     if i != b.len() {
-        return Err(format!("parsing time {}: extra text: {}", super::quote(s), super::quote(&s[i..])));
+        return Err(format!(
+            "parsing time {}: extra text: {}",
+            super::quote(s),
+            super::quote(&s[i..])
+        ));
     }
-    let out_of_range = |what: &str| format!("parsing time {}: {what} out of range", super::quote(s));
+    let out_of_range =
+        |what: &str| format!("parsing time {}: {what} out of range", super::quote(s));
     if !(1..=12).contains(&month) {
         return Err(out_of_range("month"));
     }

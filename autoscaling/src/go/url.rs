@@ -42,8 +42,22 @@ fn should_escape(c: u8, mode: Mode) -> bool {
     if (mode == Mode::Host || mode == Mode::Zone)
         && matches!(
             c,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'['
-                | b']' | b'<' | b'>' | b'"'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'"'
         )
     {
         return false;
@@ -79,7 +93,10 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit() {
+                if i + 2 >= b.len()
+                    || !b[i + 1].is_ascii_hexdigit()
+                    || !b[i + 2].is_ascii_hexdigit()
+                {
                     let end = (i + 3).min(b.len());
                     let bad = String::from_utf8_lossy(&b[i..end]).into_owned();
                     return Err(format!("invalid URL escape {}", quote(&bad)));
@@ -97,7 +114,8 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
                 i += 3;
             }
             c => {
-                if (mode == Mode::Host || mode == Mode::Zone) && c < 0x80 && should_escape(c, mode) {
+                if (mode == Mode::Host || mode == Mode::Zone) && c < 0x80 && should_escape(c, mode)
+                {
                     return Err(format!(
                         "invalid character {} in host name",
                         quote(&(c as char).to_string())
@@ -193,8 +211,23 @@ fn valid_userinfo(s: &str) -> bool {
         r.is_ascii_alphanumeric()
             || matches!(
                 r,
-                b'-' | b'.' | b'_' | b':' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+'
-                    | b',' | b';' | b'=' | b'%' | b'@'
+                b'-' | b'.'
+                    | b'_'
+                    | b':'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'%'
+                    | b'@'
             )
             || r >= 0x80
     })
@@ -234,7 +267,9 @@ fn parse_inner(raw: &str, via_request: bool) -> Result<Url, String> {
             return Err("first path segment in URL cannot contain colon".into());
         }
     }
-    if (!url.scheme.is_empty() || !via_request && !rest.starts_with("///")) && rest.starts_with("//") {
+    if (!url.scheme.is_empty() || !via_request && !rest.starts_with("///"))
+        && rest.starts_with("//")
+    {
         let authority_and_rest = &rest[2..];
         let (authority, after) = match authority_and_rest.find('/') {
             Some(i) => (&authority_and_rest[..i], &authority_and_rest[i..]),
@@ -276,7 +311,8 @@ pub fn parse(raw: &str) -> Result<Url, String> {
     if let Some(frag) = frag
         && !frag.is_empty()
     {
-        url.fragment = unescape(frag, Mode::Fragment).map_err(|e| format!("parse {}: {e}", quote(raw)))?;
+        url.fragment =
+            unescape(frag, Mode::Fragment).map_err(|e| format!("parse {}: {e}", quote(raw)))?;
     }
     Ok(url)
 }
@@ -305,7 +341,11 @@ impl Url {
                     buf.push_str(&escape_host(&self.host));
                 }
             }
-            let path = if self.path == "*" { "*".to_string() } else { escape(&self.path, Mode::Path) };
+            let path = if self.path == "*" {
+                "*".to_string()
+            } else {
+                escape(&self.path, Mode::Path)
+            };
             if !path.is_empty() && !path.starts_with('/') && !self.host.is_empty() {
                 buf.push('/');
             }
@@ -345,7 +385,10 @@ mod tests {
     #[test]
     fn parse_errors_match_go() {
         assert!(parse("http:/bad.example.com%").is_err());
-        assert_eq!(parse("://invalid-url").unwrap_err(), "parse \"://invalid-url\": missing protocol scheme");
+        assert_eq!(
+            parse("://invalid-url").unwrap_err(),
+            "parse \"://invalid-url\": missing protocol scheme"
+        );
         assert!(parse("123").is_ok());
         assert!(parse("http://good.example.com").is_ok());
         assert!(parse("ht!tp://invalid url").is_err());
@@ -353,9 +396,17 @@ mod tests {
 
     #[test]
     fn strings_like_go() {
-        let u = Url { scheme: "http".into(), host: "service1.default.svc:8000".into(), path: "scale".into(), ..Url::default() };
+        let u = Url {
+            scheme: "http".into(),
+            host: "service1.default.svc:8000".into(),
+            path: "scale".into(),
+            ..Url::default()
+        };
         assert_eq!(u.to_go_string(), "http://service1.default.svc:8000/scale");
-        let u = Url { path: String::new(), ..u };
+        let u = Url {
+            path: String::new(),
+            ..u
+        };
         assert_eq!(u.to_go_string(), "http://service1.default.svc:8000");
     }
 }
