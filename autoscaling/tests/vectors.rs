@@ -34,7 +34,15 @@ fn extra_upstream_cases() {
     let reports = run(&vectors).unwrap();
     print!("{}", render_table(&reports));
     let (_, fail, _) = counts(&reports);
-    let skipped: Vec<&str> = reports.iter().filter(|r| r.verdict.is_none()).map(|r| r.id.as_str()).collect();
-    assert_eq!(skipped, vec!["extra/webhook/Wrong server URL"], "only the transport error needs I/O");
+    let skipped: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.verdict.is_none())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        skipped,
+        vec!["extra/webhook/Wrong server URL"],
+        "only the transport error needs I/O"
+    );
     assert_eq!(fail, 0);
 }
