@@ -1,6 +1,8 @@
 //! Compile and match times of goregex against the `regex` crate (native; the guests' in-wasm
 //! numbers are in RATIONALE.md). Run: `cargo bench -p goregex`.
 
+#![allow(clippy::unwrap_used)] // A benchmark: a pattern that fails to compile should stop it.
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -11,7 +13,12 @@ const PATTERNS: [(&str, &str); 3] = [
 ];
 
 /// Node-name-like haystacks, half matching the first two patterns.
-const NODES: [&str; 4] = ["kubecon-na-2024", "node-default", "cncf-eu-01", "worker-node-17"];
+const NODES: [&str; 4] = [
+    "kubecon-na-2024",
+    "node-default",
+    "cncf-eu-01",
+    "worker-node-17",
+];
 
 fn compile(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");
@@ -53,10 +60,18 @@ fn compile_and_match(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile_and_match");
     for (name, pattern) in PATTERNS {
         g.bench_function(format!("goregex/{name}"), |b| {
-            b.iter(|| goregex::Regex::new(black_box(pattern)).unwrap().is_match(black_box(NODES[0])))
+            b.iter(|| {
+                goregex::Regex::new(black_box(pattern))
+                    .unwrap()
+                    .is_match(black_box(NODES[0]))
+            })
         });
         g.bench_function(format!("regex/{name}"), |b| {
-            b.iter(|| regex::Regex::new(black_box(pattern)).unwrap().is_match(black_box(NODES[0])))
+            b.iter(|| {
+                regex::Regex::new(black_box(pattern))
+                    .unwrap()
+                    .is_match(black_box(NODES[0]))
+            })
         });
     }
     g.finish();

@@ -11,7 +11,7 @@ pub(crate) const MAX_RUNE: i32 = 0x10_FFFF;
 
 /// `unicode.SimpleFold`: the next rune of `r`'s case-folding orbit (or `r` itself).
 pub(crate) fn simple_fold(r: i32) -> i32 {
-    if r < 0 || r > MAX_RUNE {
+    if !(0..=MAX_RUNE).contains(&r) {
         return r;
     }
     let key = r as u32;
@@ -134,7 +134,10 @@ pub(crate) fn append_negated_class(r: &mut Vec<i32>, x: &[i32]) {
 /// Sorts and merges the ranges (Go's `cleanClass`).
 pub(crate) fn clean_class(r: &mut Vec<i32>) {
     r.truncate(r.len() & !1);
-    let sorted = r.chunks_exact(2).zip(r.chunks_exact(2).skip(1)).all(|(a, b)| a[0] <= b[0]);
+    let sorted = r
+        .chunks_exact(2)
+        .zip(r.chunks_exact(2).skip(1))
+        .all(|(a, b)| a[0] <= b[0]);
     if !sorted {
         let mut pairs: Vec<(i32, i32)> = r.chunks_exact(2).map(|p| (p[0], p[1])).collect();
         pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -342,15 +345,19 @@ pub(crate) fn unicode_table(name: &str) -> Option<UnicodeTable> {
             });
         }
         "Ascii" => {
-            return plain(vec![0, 0x7f], Some(vec![0, 0x7f, 0x17f, 0x17f, 0x212a, 0x212a]));
+            return plain(
+                vec![0, 0x7f],
+                Some(vec![0, 0x7f, 0x17f, 0x17f, 0x212a, 0x212a]),
+            );
         }
         "Lc" => return plain(category("LC")?, fold_category("LC")),
         _ => {}
     }
-    if name != "LC" {
-        if let Some(r) = category(&name) {
-            return plain(r, fold_category(&name));
-        }
+    // Go's lookup is on the canonical name, which is never "LC" (handled above as "Lc").
+    if name != "LC"
+        && let Some(r) = category(&name)
+    {
+        return plain(r, fold_category(&name));
     }
     if let Some((go_name, _, r)) = tables::SCRIPTS.iter().find(|(n, _, _)| *n == name) {
         return plain(to_i32(r), fold_script(go_name));
@@ -402,7 +409,10 @@ mod tests {
         let mut r = vec![1, 2, 3, 4, 8, 9];
         clean_class(&mut r);
         assert_eq!(r, vec![1, 4, 8, 9]);
-        assert_eq!(union(&[1, 2, 10, 11], &[3, 5, 11, 12, 20, 20]), vec![1, 5, 10, 12, 20, 20]);
+        assert_eq!(
+            union(&[1, 2, 10, 11], &[3, 5, 11, 12, 20, 20]),
+            vec![1, 5, 10, 12, 20, 20]
+        );
         assert_eq!(union(&[], &[3, 5]), vec![3, 5]);
     }
 

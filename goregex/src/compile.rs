@@ -9,6 +9,16 @@
 use std::hash::Hasher;
 
 use regex_automata::nfa::thompson::{BuildError, Builder, NFA, Transition};
+
+/// The NFA would exceed its memory bound (or regex-automata's state-ID space).
+#[derive(Debug)]
+pub(crate) struct TooBig;
+
+impl From<BuildError> for TooBig {
+    fn from(_: BuildError) -> TooBig {
+        TooBig
+    }
+}
 use regex_automata::util::look::Look;
 use regex_automata::util::primitives::StateID;
 use regex_syntax::utf8::{Utf8Range, Utf8Sequences};
@@ -34,7 +44,11 @@ enum Task {
     AlternateDone(usize),
     /// Pops the body of a loop whose union is `u` and closes it: `u` → body | `next`. Pushes
     /// `u` (for `x*`) or the body (for `x+`).
-    LoopDone { u: StateID, next: StateID, plus: bool },
+    LoopDone {
+        u: StateID,
+        next: StateID,
+        plus: bool,
+    },
     /// Pops a body and pushes a union of it and `next` (`x?`).
     QuestDone { next: StateID },
     /// Pops the start of the copies built so far and builds one more copy in front of it:
@@ -48,7 +62,7 @@ enum Task {
 }
 
 /// Compiles `tree` into an NFA whose heap use stays under `size_limit` bytes.
-pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, BuildError> {
+pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig> {
     let mut c = Compiler {
         b: Builder::new(),
         tree,
@@ -116,7 +130,7 @@ impl Compiler<'_> {
     }
 
     /// Compiles the subtree at `root` to continue at `next` (iteratively); returns its start.
-    fn node(&mut self, root: NodeId, next: StateID) -> Result<StateID, BuildError> {
+    fn node(&mut self, root: NodeId, next: StateID) -> Result<StateID, TooBig> {
         let tree = self.tree;
         let mut tasks = vec![Task::Visit(root, next)];
         let mut values: Vec<StateID> = Vec::new();
@@ -210,7 +224,12 @@ impl Compiler<'_> {
                     let u = self.b.add_union(vec![body, next])?;
                     values.push(u);
                 }
-                Task::RepeatStep { sub, next, opt, req } => {
+                Task::RepeatStep {
+                    sub,
+                    next,
+                    opt,
+                    req,
+                } => {
                     let cur = pop(&mut values, next);
                     if opt > 0 {
                         tasks.push(Task::RepeatStep {
@@ -251,7 +270,7 @@ impl Compiler<'_> {
         min: i32,
         max: i32,
         next: StateID,
-    ) -> Result<(), BuildError> {
+    ) -> Result<(), TooBig> {
         let min = min.max(0) as usize;
         if max < 0 {
             let u = self.b.add_union(vec![])?;
@@ -277,7 +296,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn literal(&mut self, runes: &[i32], fold: bool, next: StateID) -> Result<StateID, BuildError> {
+    fn literal(&mut self, runes: &[i32], fold: bool, next: StateID) -> Result<StateID, TooBig> {
         let mut cur = next;
         for &r in runes.iter().rev() {
             if fold && class::simple_fold(r) != r {
@@ -312,11 +331,12 @@ impl Compiler<'_> {
 
     /// `.` (any character but `\n`) or `(?s:.)`, compiled by hand: the UTF-8 automaton for all
     /// scalar values, with shared continuation-byte states.
-    fn dot(&mut self, with_nl: bool, next: StateID) -> Result<StateID, BuildError> {
-        if let Some((nl, at, start)) = self.dot {
-            if nl == with_nl && at == next {
-                return Ok(start);
-            }
+    fn dot(&mut self, with_nl: bool, next: StateID) -> Result<StateID, TooBig> {
+        if let Some((nl, at, start)) = self.dot
+            && nl == with_nl
+            && at == next
+        {
+            return Ok(start);
         }
         let t = |start: u8, end: u8, next: StateID| Transition { start, end, next };
         let c1 = self.b.add_range(t(0x80, 0xBF, next))?;
@@ -350,7 +370,7 @@ impl Compiler<'_> {
 
     /// A rune class as UTF-8 byte sequences: a trie built from sorted sequences with shared
     /// suffixes (Daciuk et al.'s incremental construction of a minimal acyclic automaton).
-    fn class(&mut self, runes: &[i32], next: StateID) -> Result<StateID, BuildError> {
+    fn class(&mut self, runes: &[i32], next: StateID) -> Result<StateID, TooBig> {
         let mut ranges: Vec<i32> = runes.to_vec();
         class::clean_class(&mut ranges);
         let mut scalar: Vec<(u32, u32)> = Vec::with_capacity(ranges.len() / 2 + 1);
@@ -372,7 +392,7 @@ impl Compiler<'_> {
             }
         }
         if scalar.is_empty() {
-            return self.b.add_fail();
+            return Ok(self.b.add_fail()?);
         }
         if scalar.iter().all(|&(_, hi)| hi < 0x80) {
             let trans = scalar
@@ -383,7 +403,7 @@ impl Compiler<'_> {
                     next,
                 })
                 .collect();
-            return self.b.add_sparse(trans);
+            return Ok(self.b.add_sparse(trans)?);
         }
         self.trie.reset(next);
         for (lo, hi) in scalar {
@@ -460,7 +480,7 @@ impl Utf8Trie {
         self.spare.push(n);
     }
 
-    fn add(&mut self, b: &mut Builder, seq: &[Utf8Range]) -> Result<(), BuildError> {
+    fn add(&mut self, b: &mut Builder, seq: &[Utf8Range]) -> Result<(), TooBig> {
         let prefix = seq
             .iter()
             .zip(&self.stack)
@@ -482,7 +502,7 @@ impl Utf8Trie {
     }
 
     /// Freezes every node deeper than `from` and closes `from`'s pending edge.
-    fn freeze_from(&mut self, b: &mut Builder, from: usize) -> Result<(), BuildError> {
+    fn freeze_from(&mut self, b: &mut Builder, from: usize) -> Result<(), TooBig> {
         let mut next = self.target;
         while self.stack.len() > from + 1 {
             let Some(mut node) = self.stack.pop() else {
@@ -494,24 +514,25 @@ impl Utf8Trie {
             next = self.freeze(b, &node.trans)?;
             self.recycle(node);
         }
-        if let Some(top) = self.stack.last_mut() {
-            if let Some((start, end)) = top.last.take() {
-                top.trans.push(Transition { start, end, next });
-            }
+        if let Some(top) = self.stack.last_mut()
+            && let Some((start, end)) = top.last.take()
+        {
+            top.trans.push(Transition { start, end, next });
         }
         Ok(())
     }
 
-    fn freeze(&mut self, b: &mut Builder, trans: &[Transition]) -> Result<StateID, BuildError> {
+    fn freeze(&mut self, b: &mut Builder, trans: &[Transition]) -> Result<StateID, TooBig> {
         let mut h = FxHasher::default();
         for t in trans {
             h.add(u64::from(t.start) | u64::from(t.end) << 8 | u64::from(t.next.as_u32()) << 16);
         }
         let slot = (h.finish() % TRIE_CACHE_SLOTS as u64) as usize;
-        if let Some((v, cached, id)) = self.cache.get(slot) {
-            if *v == self.version && cached.as_slice() == trans {
-                return Ok(*id);
-            }
+        if let Some((v, cached, id)) = self.cache.get(slot)
+            && *v == self.version
+            && cached.as_slice() == trans
+        {
+            return Ok(*id);
         }
         let id = if trans.len() == 1 {
             b.add_range(trans[0])?
@@ -530,7 +551,7 @@ impl Utf8Trie {
         Ok(id)
     }
 
-    fn finish(&mut self, b: &mut Builder) -> Result<StateID, BuildError> {
+    fn finish(&mut self, b: &mut Builder) -> Result<StateID, TooBig> {
         self.freeze_from(b, 0)?;
         let root = self.stack.pop().unwrap_or_default();
         let id = self.freeze(b, &root.trans);

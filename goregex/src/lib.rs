@@ -175,10 +175,10 @@ impl Regex {
 
 impl Automaton {
     fn new(tree: &parse::Tree) -> Result<Automaton, Error> {
-        let too_big = |_| Error {
+        let too_big = Error {
             kind: ErrorKind::TooBig,
         };
-        let compiled = compile::compile(tree, NFA_SIZE_LIMIT).map_err(too_big)?;
+        let compiled = compile::compile(tree, NFA_SIZE_LIMIT).map_err(|_| too_big.clone())?;
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -187,7 +187,7 @@ impl Automaton {
             )
             .build_from_nfa(compiled.nfa.clone())
             .ok();
-        let pikevm = PikeVM::new_from_nfa(compiled.nfa).map_err(too_big)?;
+        let pikevm = PikeVM::new_from_nfa(compiled.nfa).map_err(|_| too_big)?;
         Ok(Automaton {
             dfa,
             pikevm,

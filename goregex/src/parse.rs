@@ -287,10 +287,10 @@ impl<'a> Parser<'a> {
     }
 
     fn reuse(&mut self, id: NodeId) {
-        if let Some(h) = self.height.as_mut() {
-            if let Some(slot) = h.get_mut(id) {
-                *slot = None;
-            }
+        if let Some(h) = self.height.as_mut()
+            && let Some(slot) = h.get_mut(id)
+        {
+            *slot = None;
         }
         self.free.push(id);
     }
@@ -341,7 +341,9 @@ impl<'a> Parser<'a> {
     }
 
     fn size_cached(&self, id: NodeId) -> Option<i64> {
-        self.size.as_ref().and_then(|s| s.get(id).copied().flatten())
+        self.size
+            .as_ref()
+            .and_then(|s| s.get(id).copied().flatten())
     }
 
     fn set_size(&mut self, id: NodeId, v: i64) {
@@ -355,10 +357,8 @@ impl<'a> Parser<'a> {
 
     /// Go's `calcSize`, with an explicit stack. Children use cached sizes when present.
     fn calc_size(&mut self, root: NodeId, force: bool) -> i64 {
-        if !force {
-            if let Some(v) = self.size_cached(root) {
-                return v;
-            }
+        if !force && let Some(v) = self.size_cached(root) {
+            return v;
         }
         let mut work: Vec<(NodeId, bool)> = vec![(root, false)];
         while let Some((id, ready)) = work.pop() {
@@ -391,7 +391,9 @@ impl<'a> Parser<'a> {
                 Op::Literal => node.runes.len() as i64,
                 Op::Capture | Op::Star => sub(self, 0).saturating_add(2),
                 Op::Plus | Op::Quest => sub(self, 0).saturating_add(1),
-                Op::Concat => (0..node.subs.len()).fold(0i64, |a, i| a.saturating_add(sub(self, i))),
+                Op::Concat => {
+                    (0..node.subs.len()).fold(0i64, |a, i| a.saturating_add(sub(self, i)))
+                }
                 Op::Alternate => {
                     let s = (0..node.subs.len()).fold(0i64, |a, i| a.saturating_add(sub(self, i)));
                     if node.subs.len() > 1 {
@@ -440,7 +442,9 @@ impl<'a> Parser<'a> {
     }
 
     fn height_cached(&self, id: NodeId) -> Option<i64> {
-        self.height.as_ref().and_then(|s| s.get(id).copied().flatten())
+        self.height
+            .as_ref()
+            .and_then(|s| s.get(id).copied().flatten())
     }
 
     fn set_height(&mut self, id: NodeId, v: i64) {
@@ -454,10 +458,8 @@ impl<'a> Parser<'a> {
 
     /// Go's `calcHeight`, with an explicit stack.
     fn calc_height(&mut self, root: NodeId, force: bool) -> i64 {
-        if !force {
-            if let Some(v) = self.height_cached(root) {
-                return v;
-            }
+        if !force && let Some(v) = self.height_cached(root) {
+            return v;
         }
         let mut work: Vec<(NodeId, bool)> = vec![(root, false)];
         while let Some((id, ready)) = work.pop() {
@@ -494,7 +496,13 @@ impl<'a> Parser<'a> {
             for (h, &v) in head.iter_mut().zip(&n.runes) {
                 *h = v;
             }
-            (n.op, RuneHead { len: n.runes.len(), head })
+            (
+                n.op,
+                RuneHead {
+                    len: n.runes.len(),
+                    head,
+                },
+            )
         };
         if op == Op::CharClass && r.len() == 2 && r[0] == r[1] {
             if self.maybe_concat(r[0], self.flags & !FOLD_CASE) {
@@ -738,10 +746,10 @@ impl<'a> Parser<'a> {
 
     fn leading_string(&self, id: NodeId) -> (Vec<i32>, u16) {
         let mut n = &self.nodes[id];
-        if n.op == Op::Concat {
-            if let Some(&first) = n.subs.first() {
-                n = &self.nodes[first];
-            }
+        if n.op == Op::Concat
+            && let Some(&first) = n.subs.first()
+        {
+            n = &self.nodes[first];
         }
         if n.op != Op::Literal {
             return (Vec::new(), 0);
@@ -796,13 +804,13 @@ impl<'a> Parser<'a> {
         if n.op == Op::EmptyMatch {
             return None;
         }
-        if n.op == Op::Concat {
-            if let Some(&first) = n.subs.first() {
-                if self.nodes[first].op == Op::EmptyMatch {
-                    return None;
-                }
-                return Some(first);
+        if n.op == Op::Concat
+            && let Some(&first) = n.subs.first()
+        {
+            if self.nodes[first].op == Op::EmptyMatch {
+                return None;
             }
+            return Some(first);
         }
         Some(id)
     }
@@ -912,9 +920,9 @@ impl<'a> Parser<'a> {
                 let prefix = self.new_node(Op::Literal);
                 self.nodes[prefix].flags = strflags;
                 self.nodes[prefix].runes = str.clone();
-                for j in start..i {
-                    sub[j] = self.remove_leading_string(sub[j], str.len());
-                    self.check_limits(sub[j])?;
+                for item in &mut sub[start..i] {
+                    *item = self.remove_leading_string(*item, str.len());
+                    self.check_limits(*item)?;
                 }
                 let suffix = self.collapse(sub[start..i].to_vec(), Op::Alternate)?;
                 let re = self.new_node(Op::Concat);
@@ -935,20 +943,21 @@ impl<'a> Parser<'a> {
             let mut ifirst = None;
             if i < sub.len() {
                 ifirst = self.leading_regexp(sub[i]);
-                if let (Some(f), Some(fi)) = (first, ifirst) {
-                    if self.factorable_first(f) && self.equal_shallow(f, fi) {
-                        continue;
-                    }
+                if let (Some(f), Some(fi)) = (first, ifirst)
+                    && self.factorable_first(f)
+                    && self.equal_shallow(f, fi)
+                {
+                    continue;
                 }
             }
             if i == start {
             } else if i == start + 1 {
                 out.push(sub[start]);
             } else if let Some(prefix) = first {
-                for j in start..i {
-                    let reuse = j != start;
-                    sub[j] = self.remove_leading_regexp(sub[j], reuse);
-                    self.check_limits(sub[j])?;
+                for (k, item) in sub[start..i].iter_mut().enumerate() {
+                    // The prefix node comes from the first alternative: keep it.
+                    *item = self.remove_leading_regexp(*item, k != 0);
+                    self.check_limits(*item)?;
                 }
                 let suffix = self.collapse(sub[start..i].to_vec(), Op::Alternate)?;
                 let re = self.new_node(Op::Concat);
@@ -1021,10 +1030,8 @@ impl<'a> Parser<'a> {
     /// Go's `mergeCharClass`: dst |= src, where dst's op is at least src's.
     fn merge_char_class(&mut self, dst: NodeId, src: NodeId) {
         match self.nodes[dst].op {
-            Op::AnyCharNotNL => {
-                if self.match_rune(src, 0x0a) {
-                    self.nodes[dst].op = Op::AnyChar;
-                }
+            Op::AnyCharNotNL if self.match_rune(src, 0x0a) => {
+                self.nodes[dst].op = Op::AnyChar;
             }
             Op::CharClass => {
                 let s = self.nodes[src].clone();
@@ -1343,11 +1350,13 @@ impl<'a> Parser<'a> {
         while i >= s.len() || self.byte(i) != Some(b']') || first {
             // (Go's POSIX-mode check on '-' does not apply: regexp.Compile parses with PerlX.)
             first = false;
-            if s.len().saturating_sub(i) > 2 && self.byte(i) == Some(b'[') && self.byte(i + 1) == Some(b':') {
-                if let Some(nt) = self.parse_named_class(i, &mut class)? {
-                    i = nt;
-                    continue;
-                }
+            if s.len().saturating_sub(i) > 2
+                && self.byte(i) == Some(b'[')
+                && self.byte(i + 1) == Some(b':')
+                && let Some(nt) = self.parse_named_class(i, &mut class)?
+            {
+                i = nt;
+                continue;
             }
             if let Some(nt) = self.parse_unicode_class(i, &mut class)? {
                 i = nt;
@@ -1586,7 +1595,7 @@ impl<'a> Parser<'a> {
                             t += 1;
                         }
                         Some((min, max, after)) => {
-                            if min < 0 || min > 1000 || max > 1000 || (max >= 0 && min > max) {
+                            if !(0..=1000).contains(&min) || max > 1000 || (max >= 0 && min > max) {
                                 return Err(self.err(Code::InvalidRepeatSize, before, after));
                             }
                             t = self.repeat(Op::Repeat, min, max, before, after, last_repeat)?;
@@ -1619,40 +1628,40 @@ impl<'a> Parser<'a> {
     /// The `\` case of Go's main loop.
     fn parse_backslash(&mut self, t: usize) -> Result<usize, Fail> {
         let s = self.whole;
-        if self.flags & PERL_X != 0 {
-            if let Some(c) = self.byte(t + 1) {
-                match c {
-                    b'A' => {
-                        self.op(Op::BeginText)?;
-                        return Ok(t + 2);
-                    }
-                    b'b' => {
-                        self.op(Op::WordBoundary)?;
-                        return Ok(t + 2);
-                    }
-                    b'B' => {
-                        self.op(Op::NoWordBoundary)?;
-                        return Ok(t + 2);
-                    }
-                    b'C' => return Err(self.err(Code::InvalidEscape, t, t + 2)),
-                    b'Q' => {
-                        let body = t + 2;
-                        let (lit_end, next) = match s.get(body..).and_then(|x| x.find("\\E")) {
-                            Some(rel) => (body + rel, body + rel + 2),
-                            None => (s.len(), s.len()),
-                        };
-                        let lit = s.get(body..lit_end).unwrap_or("");
-                        for c in lit.chars() {
-                            self.literal(c as i32)?;
-                        }
-                        return Ok(next);
-                    }
-                    b'z' => {
-                        self.op(Op::EndText)?;
-                        return Ok(t + 2);
-                    }
-                    _ => {}
+        if self.flags & PERL_X != 0
+            && let Some(c) = self.byte(t + 1)
+        {
+            match c {
+                b'A' => {
+                    self.op(Op::BeginText)?;
+                    return Ok(t + 2);
                 }
+                b'b' => {
+                    self.op(Op::WordBoundary)?;
+                    return Ok(t + 2);
+                }
+                b'B' => {
+                    self.op(Op::NoWordBoundary)?;
+                    return Ok(t + 2);
+                }
+                b'C' => return Err(self.err(Code::InvalidEscape, t, t + 2)),
+                b'Q' => {
+                    let body = t + 2;
+                    let (lit_end, next) = match s.get(body..).and_then(|x| x.find("\\E")) {
+                        Some(rel) => (body + rel, body + rel + 2),
+                        None => (s.len(), s.len()),
+                    };
+                    let lit = s.get(body..lit_end).unwrap_or("");
+                    for c in lit.chars() {
+                        self.literal(c as i32)?;
+                    }
+                    return Ok(next);
+                }
+                b'z' => {
+                    self.op(Op::EndText)?;
+                    return Ok(t + 2);
+                }
+                _ => {}
             }
         }
 

@@ -69,17 +69,17 @@ pub(crate) fn plan(tree: &Tree) -> Plan {
     let mut core = &items[first..=last];
     let mut start = false;
     let mut end = false;
-    if let Some((&id, rest)) = core.split_first() {
-        if tree.nodes[id].op == Op::BeginText {
-            start = true;
-            core = rest;
-        }
+    if let Some((&id, rest)) = core.split_first()
+        && tree.nodes[id].op == Op::BeginText
+    {
+        start = true;
+        core = rest;
     }
-    if let Some((&id, rest)) = core.split_last() {
-        if tree.nodes[id].op == Op::EndText {
-            end = true;
-            core = rest;
-        }
+    if let Some((&id, rest)) = core.split_last()
+        && tree.nodes[id].op == Op::EndText
+    {
+        end = true;
+        core = rest;
     }
     let mut text = String::new();
     for &id in core {

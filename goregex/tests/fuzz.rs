@@ -9,15 +9,113 @@ use proptest::prelude::*;
 
 /// Pieces that exercise every corner of Go's grammar, valid or not.
 const PIECES: &[&str] = &[
-    "a", "b", "k", "K", "s", "-", "0", "1", "_", " ", ".", "^", "$", "|", "(", ")", "[", "]", "{",
-    "}", "*", "+", "?", "\\", ":", "<", ">", "P", "=", "'", "!", ",", "\n", "\u{17F}", "\u{212A}",
-    "\u{E9}", "\u{3B1}", "\u{3A3}", "\u{DF}", "(?:", "(?i)", "(?-i)", "(?s)", "(?m)", "(?U)",
-    "(?i:", "(?P<n>", "(?<n>", "(?P<", "(?x)", "(?u)", "(?-u:", "[^", "[:alpha:]", "[:^word:]",
-    "[[:digit:]]", "[:foo:]", "\\d", "\\w", "\\s", "\\b", "\\B", "\\D", "\\W", "\\S", "\\pL",
-    "\\PL", "\\p{Greek}", "\\p{^L}", "\\p{Foo}", "\\p{", "\\p", "\\Q", "\\E", "\\055", "\\0",
-    "\\101", "\\x41", "\\x{212A}", "\\x{10FFFF}", "\\x{110000}", "\\x{", "\\x", "\\z", "\\A",
-    "\\C", "\\Z", "\\8", "\\1", "\\<", "\\-", "{2}", "{0}", "{1,3}", "{2,}", "{1000}", "{1001}",
-    "{3,2}", "{,2}", "{01}", "*?", "+?", "??", "&&", "--", "a-z", "z-a",
+    "a",
+    "b",
+    "k",
+    "K",
+    "s",
+    "-",
+    "0",
+    "1",
+    "_",
+    " ",
+    ".",
+    "^",
+    "$",
+    "|",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "*",
+    "+",
+    "?",
+    "\\",
+    ":",
+    "<",
+    ">",
+    "P",
+    "=",
+    "'",
+    "!",
+    ",",
+    "\n",
+    "\u{17F}",
+    "\u{212A}",
+    "\u{E9}",
+    "\u{3B1}",
+    "\u{3A3}",
+    "\u{DF}",
+    "(?:",
+    "(?i)",
+    "(?-i)",
+    "(?s)",
+    "(?m)",
+    "(?U)",
+    "(?i:",
+    "(?P<n>",
+    "(?<n>",
+    "(?P<",
+    "(?x)",
+    "(?u)",
+    "(?-u:",
+    "[^",
+    "[:alpha:]",
+    "[:^word:]",
+    "[[:digit:]]",
+    "[:foo:]",
+    "\\d",
+    "\\w",
+    "\\s",
+    "\\b",
+    "\\B",
+    "\\D",
+    "\\W",
+    "\\S",
+    "\\pL",
+    "\\PL",
+    "\\p{Greek}",
+    "\\p{^L}",
+    "\\p{Foo}",
+    "\\p{",
+    "\\p",
+    "\\Q",
+    "\\E",
+    "\\055",
+    "\\0",
+    "\\101",
+    "\\x41",
+    "\\x{212A}",
+    "\\x{10FFFF}",
+    "\\x{110000}",
+    "\\x{",
+    "\\x",
+    "\\z",
+    "\\A",
+    "\\C",
+    "\\Z",
+    "\\8",
+    "\\1",
+    "\\<",
+    "\\-",
+    "{2}",
+    "{0}",
+    "{1,3}",
+    "{2,}",
+    "{1000}",
+    "{1001}",
+    "{3,2}",
+    "{,2}",
+    "{01}",
+    "*?",
+    "+?",
+    "??",
+    "&&",
+    "--",
+    "a-z",
+    "z-a",
 ];
 
 fn piece_soup() -> impl Strategy<Value = String> {
@@ -37,18 +135,40 @@ fn grammar() -> impl Strategy<Value = String> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(|v| v.concat()),
             prop::collection::vec(inner.clone(), 1..4).prop_map(|v| v.join("|")),
-            (prop::sample::select(&["(", "(?:", "(?i:", "(?s:", "(?P<n>", "(?<n>", "(?U:"][..]), inner.clone())
+            (
+                prop::sample::select(&["(", "(?:", "(?i:", "(?s:", "(?P<n>", "(?<n>", "(?U:"][..]),
+                inner.clone()
+            )
                 .prop_map(|(o, e)| format!("{o}{e})")),
-            (inner.clone(), prop::sample::select(&["*", "+", "?", "{2}", "{0,3}", "{2,}", "*?", "{0}", "{1000}", "**"][..]))
+            (
+                inner.clone(),
+                prop::sample::select(
+                    &[
+                        "*", "+", "?", "{2}", "{0,3}", "{2,}", "*?", "{0}", "{1000}", "**"
+                    ][..]
+                )
+            )
                 .prop_map(|(e, r)| format!("(?:{e}){r}")),
-            (prop::sample::select(&["(?i)", "(?m)", "(?s)", "(?U)", "(?-i)"][..]), inner).prop_map(|(f, e)| format!("{f}{e}")),
+            (
+                prop::sample::select(&["(?i)", "(?m)", "(?s)", "(?U)", "(?-i)"][..]),
+                inner
+            )
+                .prop_map(|(f, e)| format!("{f}{e}")),
         ]
     })
 }
 
 fn haystacks() -> impl Strategy<Value = Vec<String>> {
-    let ch = prop::sample::select(&['a', 'b', 'k', 'K', 's', '-', '0', '_', ' ', '\n', '\u{17F}', '\u{212A}', '\u{E9}', '\u{3B1}'][..]);
-    prop::collection::vec(prop::collection::vec(ch, 0..8).prop_map(|v| v.into_iter().collect()), 1..4)
+    let ch = prop::sample::select(
+        &[
+            'a', 'b', 'k', 'K', 's', '-', '0', '_', ' ', '\n', '\u{17F}', '\u{212A}', '\u{E9}',
+            '\u{3B1}',
+        ][..],
+    );
+    prop::collection::vec(
+        prop::collection::vec(ch, 0..8).prop_map(|v| v.into_iter().collect()),
+        1..4,
+    )
 }
 
 fn any_pattern() -> impl Strategy<Value = String> {
@@ -77,7 +197,13 @@ fn check(pattern: &str, hays: &[String]) -> Result<(), TestCaseError> {
             }
             for h in hays {
                 let fresh = re.clone().is_match(h);
-                prop_assert_eq!(fresh, warm.is_match(h), "pattern {:?} haystack {:?}", pattern, h);
+                prop_assert_eq!(
+                    fresh,
+                    warm.is_match(h),
+                    "pattern {:?} haystack {:?}",
+                    pattern,
+                    h
+                );
             }
         }
     }

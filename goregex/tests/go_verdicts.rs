@@ -36,7 +36,10 @@ fn check(verdicts: &[Verdict]) -> (usize, Vec<String>) {
         if v.pattern.len() > MAX_PATTERN_LEN {
             match &ours {
                 Err(e) if e.to_string().contains("pattern too long") => {}
-                other => failures.push(format!("{}: expected our length bound, got {other:?}", short(&v.pattern))),
+                other => failures.push(format!(
+                    "{}: expected our length bound, got {other:?}",
+                    short(&v.pattern)
+                )),
             }
             continue;
         }
@@ -44,11 +47,21 @@ fn check(verdicts: &[Verdict]) -> (usize, Vec<String>) {
             (Some(want), Err(got)) => {
                 checked += 1;
                 if got.to_string() != *want {
-                    failures.push(format!("{}: error {:?}, Go says {:?}", short(&v.pattern), short(&got.to_string()), short(want)));
+                    failures.push(format!(
+                        "{}: error {:?}, Go says {:?}",
+                        short(&v.pattern),
+                        short(&got.to_string()),
+                        short(want)
+                    ));
                 }
             }
-            (Some(want), Ok(_)) => failures.push(format!("{}: accepted, Go says {want:?}", short(&v.pattern))),
-            (None, Err(got)) => failures.push(format!("{}: rejected with {got}, Go accepts", short(&v.pattern))),
+            (Some(want), Ok(_)) => {
+                failures.push(format!("{}: accepted, Go says {want:?}", short(&v.pattern)))
+            }
+            (None, Err(got)) => failures.push(format!(
+                "{}: rejected with {got}, Go accepts",
+                short(&v.pattern)
+            )),
             (None, Ok(re)) => {
                 assert_eq!(re.as_str(), v.pattern);
                 // A fresh Regex answers its first searches with the PikeVM and later ones with
@@ -82,7 +95,12 @@ fn agrees_with_go() {
     let verdicts: Vec<Verdict> = serde_json::from_str(data).unwrap();
     assert!(verdicts.len() >= 80);
     let (checked, failures) = check(&verdicts);
-    assert!(failures.is_empty(), "{} of {checked} verdicts differ from Go:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} verdicts differ from Go:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Differential run against a large verdict file made by tools/goregex-verdicts from generated
@@ -97,7 +115,9 @@ fn agrees_with_go_file() {
     let (checked, failures) = check(&verdicts);
     // Go accepts some patterns whose UTF-8 automaton exceeds goregex's memory bound (a large
     // Unicode class repeated hundreds of times); those are reported, not failed.
-    let (bound, other): (Vec<_>, Vec<_>) = failures.iter().partition(|f| f.contains("goregex's 16 MiB bound"));
+    let (bound, other): (Vec<_>, Vec<_>) = failures
+        .iter()
+        .partition(|f| f.contains("goregex's 16 MiB bound"));
     println!(
         "{} patterns, {checked} verdicts checked, {} differ, {} more rejected by goregex's memory bound",
         verdicts.len(),
