@@ -147,7 +147,7 @@ fn policy_from(config: &Config) -> Result<Option<(PluginPolicy, GameServerTempla
         return Ok(None);
     };
     // Through `Value`, like the review, so serde's code for these types is instantiated once.
-    let policy: PluginPolicy = serde_json::from_str::<serde_json::Value>(text)
+    let policy: PluginPolicy = serde_json::from_slice::<serde_json::Value>(text.as_bytes())
         .and_then(serde_json::from_value)
         .map_err(|e| format!("invalid policy config: not an Agones policy: {e}"))?;
     if !["Buffer", "Counter", "List"].contains(&policy.policy_type.as_str()) {
@@ -158,7 +158,7 @@ fn policy_from(config: &Config) -> Result<Option<(PluginPolicy, GameServerTempla
     }
     let template = match &config.template {
         None => GameServerTemplateSpec::default(),
-        Some(t) => serde_json::from_str::<serde_json::Value>(t)
+        Some(t) => serde_json::from_slice::<serde_json::Value>(t.as_bytes())
             .and_then(serde_json::from_value)
             .map_err(|e| format!("invalid template config: {e}"))?,
     };

@@ -12,7 +12,13 @@ fi
 .venv/bin/pip install --quiet --disable-pip-version-check 'extism==1.1.1' 'pytest==8.4.2'
 
 rustup target add wasm32-wasip1 >/dev/null 2>&1 || true
-cargo build --release --target wasm32-wasip1 -p autoscaler
-export AUTOSCALER_WASM="$TARGET_DIR/wasm32-wasip1/release/autoscaler.wasm"
+# AUTOSCALER_PROFILE=release-small uses a size-first profile if the workspace defines one.
+PROFILE="${AUTOSCALER_PROFILE:-release}"
+if [ "$PROFILE" = release ]; then
+  cargo build --release --target wasm32-wasip1 -p autoscaler
+else
+  cargo build --profile "$PROFILE" --target wasm32-wasip1 -p autoscaler
+fi
+export AUTOSCALER_WASM="$TARGET_DIR/wasm32-wasip1/$PROFILE/autoscaler.wasm"
 echo "module: $AUTOSCALER_WASM ($(wc -c < "$AUTOSCALER_WASM") bytes)"
 .venv/bin/python -m pytest -q -s autoscaler/tests/test_extism_host.py "$@"

@@ -253,11 +253,12 @@ impl ScalingAlgorithm for WeightedRatio {
     }
 }
 
-/// Bounded smoothing state: policy key → smoothed ratio, evicting the least recently used key
-/// when full (upstream's map grows without bound).
+/// Bounded smoothing state: policy key → smoothed ratio, evicting the least recently updated key
+/// when full (upstream's map grows without bound). A small vector: a plugin instance tracks one or
+/// a few policies, and this keeps the Wasm module small.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SmoothingState {
-    entries: BTreeMap<String, (f64, u64)>,
+    entries: Vec<(String, f64, u64)>,
     tick: u64,
     capacity: usize,
 }
@@ -266,32 +267,30 @@ impl SmoothingState {
     /// A state holding at most `capacity` keys (0 = unbounded).
     pub fn with_capacity(capacity: usize) -> SmoothingState {
         SmoothingState {
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             tick: 0,
             capacity,
         }
     }
     /// The smoothed ratio of `key`.
     pub fn get(&self, key: &str) -> Option<f64> {
-        self.entries.get(key).map(|e| e.0)
+        self.entries.iter().find(|e| e.0 == key).map(|e| e.1)
     }
     /// Stores `value` for `key`.
     pub fn set(&mut self, key: &str, value: f64) {
         self.tick = self.tick.wrapping_add(1);
-        if self.capacity > 0
-            && !self.entries.contains_key(key)
-            && self.entries.len() >= self.capacity
-        {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                self.entries.remove(&k);
+        if let Some(e) = self.entries.iter_mut().find(|e| e.0 == key) {
+            e.1 = value;
+            e.2 = self.tick;
+            return;
+        }
+        if self.capacity > 0 && self.entries.len() >= self.capacity {
+            let oldest = (0..self.entries.len()).min_by_key(|&i| self.entries[i].2);
+            if let Some(i) = oldest {
+                self.entries.swap_remove(i);
             }
         }
-        self.entries.insert(key.to_string(), (value, self.tick));
+        self.entries.push((key.to_string(), value, self.tick));
     }
     /// Number of keys held.
     pub fn len(&self) -> usize {
