@@ -25,6 +25,7 @@
 //! let out = autoscaler::handle_scale(input, &autoscaler::Config::default()).unwrap();
 //! assert!(out.contains(r#""response":{"uid":"sample-uid","scale":true,"replicas":7}"#));
 //! ```
+#![deny(missing_docs)]
 
 use std::sync::Mutex;
 

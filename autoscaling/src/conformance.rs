@@ -31,8 +31,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::burst::{Hpa, from_hpa};
+use crate::go::atoi;
 use crate::go::time::{Instant, parse_rfc3339};
-use crate::go::{atoi, ceil_to_i32};
 use crate::kubeai::{
     AverageRatio, CappedSmoothRatio, CurrentMetrics, MaxRatio, PolicySpec, Registry,
     ScalingAlgorithm, ScalingInput, WeightedRatio, calculate_desired_replicas,
@@ -924,7 +924,21 @@ pub fn render_table(reports: &[Report]) -> String {
     s
 }
 
-#[allow(dead_code)]
-fn _assert_ceil(x: f64) -> i32 {
-    ceil_to_i32(x)
+/// What `simulator autoscale eval FILE [--json]` prints for the text of a vectors file: one JSON
+/// line per vector with `json`, else the table and its `N passed, M failed, K skipped` line. The
+/// boolean is true when no vector failed.
+pub fn eval_text(text: &str, json: bool) -> Result<(String, bool), String> {
+    let vectors: Value =
+        serde_json::from_str(text).map_err(|e| format!("invalid vectors file: {e}"))?;
+    let reports = run(&vectors)?;
+    let ok = counts(&reports).1 == 0;
+    if json {
+        let mut out = String::new();
+        for r in &reports {
+            out.push_str(&json_line(r));
+            out.push('\n');
+        }
+        return Ok((out, ok));
+    }
+    Ok((render_table(&reports), ok))
 }

@@ -46,3 +46,19 @@ fn extra_upstream_cases() {
     );
     assert_eq!(fail, 0);
 }
+
+#[test]
+fn eval_text_formats() {
+    let text = include_str!("data/vectors.json");
+    let (table, ok) = fleet_autoscaling::conformance::eval_text(text, false).unwrap();
+    assert!(ok);
+    assert!(
+        table
+            .trim_end()
+            .ends_with("132 passed, 0 failed, 1 skipped")
+    );
+    let (lines, _) = fleet_autoscaling::conformance::eval_text(text, true).unwrap();
+    assert_eq!(lines.lines().count(), 133);
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first["actual"]["replicas"], 60);
+}
