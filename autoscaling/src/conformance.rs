@@ -222,6 +222,21 @@ impl VectorExchange {
     }
 }
 
+/// An HTTP status recorded in a `webhook_response` object (`status`, `statusCode`, `httpStatus`…).
+fn http_status_of(m: &Map<String, Value>) -> Option<u16> {
+    [
+        "status",
+        "statusCode",
+        "status_code",
+        "httpStatus",
+        "http_status",
+        "code",
+    ]
+    .iter()
+    .find_map(|k| m.get(*k).and_then(Value::as_u64))
+    .and_then(|c| u16::try_from(c).ok())
+}
+
 impl Exchange for VectorExchange {
     fn webhook(&mut self, url: &str, review: &FleetAutoscaleReview) -> Result<HttpReply, String> {
         if let Some(code) = self.webhook_status
@@ -244,6 +259,18 @@ impl Exchange for VectorExchange {
                     status: 200,
                     body: s.clone().into_bytes(),
                 });
+            }
+            Some(Value::Object(m))
+                if http_status_of(m).is_some() || m.get("body").is_some_and(Value::is_string) =>
+            {
+                let status = http_status_of(m).unwrap_or(200);
+                let body = m
+                    .get("body")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .as_bytes()
+                    .to_vec();
+                return Ok(HttpReply { status, body });
             }
             Some(v @ Value::Object(m)) => {
                 let doc = if m.contains_key("response") || m.contains_key("request") {
