@@ -69,6 +69,7 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig
         has_not_word_boundary: false,
         trie: Utf8Trie::new(),
         dot: None,
+        templates: Vec::new(),
     };
     c.b.set_utf8(true);
     c.b.set_size_limit(Some(size_limit))?;
@@ -107,7 +108,22 @@ struct Compiler<'t> {
     trie: Utf8Trie,
     /// `(AnyCharNotNL or AnyChar, next)` → start, for reuse of `.` compiled to the same place.
     dot: Option<(bool, StateID, StateID)>,
+    /// Compiled shapes of the large classes met so far, by node: a repeated class (`\pL{63}`)
+    /// is copied from its template instead of being rebuilt from UTF-8 sequences.
+    templates: Vec<(NodeId, Template)>,
 }
+
+/// A class automaton with its continuation left open: states in creation order, each a list of
+/// transitions whose target is an earlier state (its index) or `OPEN` (the continuation).
+struct Template {
+    states: Vec<Vec<(u8, u8, u32)>>,
+    root: u32,
+}
+
+const OPEN: u32 = u32::MAX;
+
+/// Classes smaller than this many states are rebuilt rather than kept as templates.
+const TEMPLATE_MIN_STATES: usize = 8;
 
 impl Compiler<'_> {
     /// Whether every match must start at the beginning of the text (`^…` or `\A…`).
@@ -142,7 +158,7 @@ impl Compiler<'_> {
                         Op::NoMatch => self.b.add_fail()?,
                         Op::EmptyMatch | Op::LeftParen | Op::VerticalBar => next,
                         Op::Literal => self.literal(&n.runes, n.flags & FOLD_CASE != 0, next)?,
-                        Op::CharClass => self.class(&n.runes, next)?,
+                        Op::CharClass => self.class_node(id, &n.runes, next)?,
                         Op::AnyCharNotNL => self.dot(false, next)?,
                         Op::AnyChar => self.dot(true, next)?,
                         Op::BeginLine => self.b.add_look(next, Look::StartLF)?,
@@ -368,6 +384,67 @@ impl Compiler<'_> {
         Ok(start)
     }
 
+    /// A class node: from its template if it was compiled before, else built (and kept as a
+    /// template if large).
+    fn class_node(&mut self, id: NodeId, runes: &[i32], next: StateID) -> Result<StateID, TooBig> {
+        if let Some((_, t)) = self.templates.iter().find(|(n, _)| *n == id) {
+            let mut ids: Vec<StateID> = Vec::with_capacity(t.states.len());
+            for trans in &t.states {
+                let map = |&(start, end, to): &(u8, u8, u32)| Transition {
+                    start,
+                    end,
+                    next: if to == OPEN {
+                        next
+                    } else {
+                        ids.get(to as usize).copied().unwrap_or(next)
+                    },
+                };
+                let sid = if let [one] = trans.as_slice() {
+                    self.b.add_range(map(one))?
+                } else {
+                    let mapped = trans.iter().map(map).collect();
+                    self.b.add_sparse(mapped)?
+                };
+                ids.push(sid);
+            }
+            return Ok(ids.get(t.root as usize).copied().unwrap_or(next));
+        }
+        self.trie.added.clear();
+        let start = self.class(runes, next)?;
+        let added = std::mem::take(&mut self.trie.added);
+        if added.len() >= TEMPLATE_MIN_STATES {
+            let local = |sid: StateID| -> Option<u32> {
+                added
+                    .binary_search_by_key(&sid, |(s, _)| *s)
+                    .ok()
+                    .map(|i| i as u32)
+            };
+            let mut states = Vec::with_capacity(added.len());
+            let mut complete = true;
+            for (_, trans) in &added {
+                let mut out = Vec::with_capacity(trans.len());
+                for t in trans {
+                    let to = if t.next == next {
+                        OPEN
+                    } else if let Some(i) = local(t.next) {
+                        i
+                    } else {
+                        complete = false;
+                        OPEN
+                    };
+                    out.push((t.start, t.end, to));
+                }
+                states.push(out);
+            }
+            if let (true, Some(root)) = (complete, local(start)) {
+                self.templates.push((id, Template { states, root }));
+            }
+        }
+        self.trie.added = added;
+        self.trie.added.clear();
+        Ok(start)
+    }
+
     /// A rune class as UTF-8 byte sequences: a trie built from sorted sequences with shared
     /// suffixes (Daciuk et al.'s incremental construction of a minimal acyclic automaton).
     fn class(&mut self, runes: &[i32], next: StateID) -> Result<StateID, TooBig> {
@@ -443,6 +520,8 @@ struct Utf8Trie {
     /// that `reset` does not have to clear it.
     cache: Vec<(u32, Vec<Transition>, StateID)>,
     version: u32,
+    /// States added since `added` was last cleared, in creation order (increasing IDs).
+    added: Vec<(StateID, Vec<Transition>)>,
 }
 
 impl Utf8Trie {
@@ -453,6 +532,7 @@ impl Utf8Trie {
             spare: Vec::new(),
             cache: Vec::new(),
             version: 0,
+            added: Vec::new(),
         }
     }
 
@@ -539,6 +619,7 @@ impl Utf8Trie {
         } else {
             b.add_sparse(trans.to_vec())?
         };
+        self.added.push((id, trans.to_vec()));
         if self.cache.len() < TRIE_CACHE_SLOTS {
             self.cache
                 .resize_with(TRIE_CACHE_SLOTS, || (0, Vec::new(), StateID::ZERO));
