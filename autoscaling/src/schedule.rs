@@ -39,6 +39,8 @@ pub fn load_location(name: &str) -> Result<Box<dyn Zone>, String> {
             && !name.starts_with('/')
             && !name.contains('\\')
             && let Ok(tz) = jiff::tz::db().get(name)
+            // jiff matches names case-insensitively; Go's zoneinfo lookup does not.
+            && tz.iana_name().is_none_or(|n| n == name)
         {
             return Ok(Box::new(TzZone(tz)));
         }
@@ -93,5 +95,31 @@ mod tests {
             load_location("Mars/Olympus").err().unwrap(),
             "unknown time zone Mars/Olympus"
         );
+    }
+}
+
+#[cfg(all(test, feature = "schedule"))]
+mod zone_names {
+    use super::load_location;
+
+    #[test]
+    fn go_known_names_load() {
+        for name in [
+            "US/Pacific",
+            "EST",
+            "EST5EDT",
+            "Etc/GMT+5",
+            "GMT",
+            "Europe/Kyiv",
+            "America/Argentina/Buenos_Aires",
+            "Asia/Kolkata",
+        ] {
+            assert!(load_location(name).is_ok(), "{name}");
+        }
+        for name in ["", "UTC", "Local"] {
+            assert!(load_location(name).is_ok(), "{name}");
+        }
+        assert!(load_location("../etc/passwd").is_err());
+        assert!(load_location("america/chicago").is_err());
     }
 }
