@@ -70,6 +70,7 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig
         trie: Utf8Trie::new(),
         dot: None,
         templates: Vec::new(),
+        seen_classes: Vec::new(),
     };
     c.b.set_utf8(true);
     c.b.set_size_limit(Some(size_limit))?;
@@ -111,6 +112,8 @@ struct Compiler<'t> {
     /// Compiled shapes of the large classes met so far, by node: a repeated class (`\pL{63}`)
     /// is copied from its template instead of being rebuilt from UTF-8 sequences.
     templates: Vec<(NodeId, Template)>,
+    /// Class nodes compiled once already.
+    seen_classes: Vec<NodeId>,
 }
 
 /// A class automaton with its continuation left open: states in creation order, each a list of
@@ -409,8 +412,16 @@ impl Compiler<'_> {
             }
             return Ok(ids.get(t.root as usize).copied().unwrap_or(next));
         }
+        // The first copy is built plainly; a second one is recorded as a template for the rest.
+        if !self.seen_classes.contains(&id) {
+            self.seen_classes.push(id);
+            return self.class(runes, next);
+        }
         self.trie.added.clear();
-        let start = self.class(runes, next)?;
+        self.trie.recording = true;
+        let start = self.class(runes, next);
+        self.trie.recording = false;
+        let start = start?;
         let added = std::mem::take(&mut self.trie.added);
         if added.len() >= TEMPLATE_MIN_STATES {
             let local = |sid: StateID| -> Option<u32> {
@@ -520,8 +531,9 @@ struct Utf8Trie {
     /// that `reset` does not have to clear it.
     cache: Vec<(u32, Vec<Transition>, StateID)>,
     version: u32,
-    /// States added since `added` was last cleared, in creation order (increasing IDs).
+    /// States added while `recording`, in creation order (increasing IDs).
     added: Vec<(StateID, Vec<Transition>)>,
+    recording: bool,
 }
 
 impl Utf8Trie {
@@ -533,6 +545,7 @@ impl Utf8Trie {
             cache: Vec::new(),
             version: 0,
             added: Vec::new(),
+            recording: false,
         }
     }
 
@@ -619,7 +632,9 @@ impl Utf8Trie {
         } else {
             b.add_sparse(trans.to_vec())?
         };
-        self.added.push((id, trans.to_vec()));
+        if self.recording {
+            self.added.push((id, trans.to_vec()));
+        }
         if self.cache.len() < TRIE_CACHE_SLOTS {
             self.cache
                 .resize_with(TRIE_CACHE_SLOTS, || (0, Vec::new(), StateID::ZERO));
