@@ -261,3 +261,53 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_sync_clone_debug() {
+        fn assert_traits<T: Send + Sync + Clone + fmt::Debug>() {}
+        assert_traits::<Regex>();
+        assert_traits::<Error>();
+        let re = Regex::new("kube").unwrap();
+        assert_eq!(format!("{re:?}"), r#"Regex("kube")"#);
+        assert_eq!(re.clone().as_str(), "kube");
+    }
+
+    #[test]
+    fn own_bounds_are_named() {
+        let long = "a".repeat(MAX_PATTERN_LEN + 1);
+        let err = Regex::new(&long).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "error parsing regexp: pattern too long: 4097 bytes, goregex accepts at most 4096"
+        );
+        assert!(Regex::new(&"a".repeat(MAX_PATTERN_LEN)).is_ok());
+        let err = Regex::new(r"\pL{1000}").unwrap_err().to_string();
+        assert!(err.contains("goregex's 16 MiB bound"), "{err}");
+    }
+
+    #[test]
+    fn held_cache_is_not_fatal() {
+        let re = Regex::new(r"^k\w+-\d$").unwrap();
+        let guard = re.cache.lock();
+        assert!(re.is_match("kube-1"));
+        assert!(!re.is_match("node-1"));
+        drop(guard);
+        for _ in 0..10 {
+            assert!(re.is_match("kube-1"));
+        }
+    }
+
+    #[test]
+    fn not_word_boundary_inside_a_character() {
+        // Go matches runes: between the two bytes of "é" there is no position.
+        let re = Regex::new(r"\B").unwrap();
+        for _ in 0..8 {
+            assert!(!re.is_match("a\u{e9}b"));
+            assert!(re.is_match("a\u{e9}"));
+        }
+    }
+}
