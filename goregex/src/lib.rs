@@ -103,6 +103,10 @@ impl Caches {
 /// and moves to the DFA after this many searches.
 const PIKEVM_FIRST: u32 = 4;
 
+/// Haystacks longer than this go to the lazy DFA even on a new [`Regex`] (the PikeVM's cost
+/// grows much faster with length); node names are at most 253 bytes.
+const PIKEVM_MAX_LEN: usize = 256;
+
 impl Clone for Regex {
     fn clone(&self) -> Regex {
         Regex {
@@ -199,7 +203,8 @@ impl Automaton {
     fn is_match(&self, caches: &mut Caches, haystack: &str) -> bool {
         let input = Input::new(haystack).earliest(true);
         caches.searches = caches.searches.saturating_add(1);
-        if let Some(dfa) = self.dfa.as_ref().filter(|_| caches.searches > PIKEVM_FIRST) {
+        let use_dfa = caches.searches > PIKEVM_FIRST || haystack.len() > PIKEVM_MAX_LEN;
+        if let Some(dfa) = self.dfa.as_ref().filter(|_| use_dfa) {
             let cache = caches.dfa.get_or_insert_with(|| dfa.create_cache());
             match dfa.try_search_fwd(cache, &input) {
                 Ok(None) => return false,
