@@ -7,6 +7,7 @@
 //! the implicit group 0 the engines want.
 
 use std::hash::Hasher;
+use std::sync::{Arc, Mutex};
 
 use regex_automata::nfa::thompson::{BuildError, Builder, NFA, Transition};
 
@@ -111,7 +112,7 @@ struct Compiler<'t> {
     dot: Option<(bool, StateID, StateID)>,
     /// Compiled shapes of the large classes met so far, by node: a repeated class (`\pL{63}`)
     /// is copied from its template instead of being rebuilt from UTF-8 sequences.
-    templates: Vec<(NodeId, Template)>,
+    templates: Vec<(NodeId, Arc<Template>)>,
     /// Class nodes compiled once already.
     seen_classes: Vec<NodeId>,
 }
@@ -124,6 +125,64 @@ struct Template {
 }
 
 const OPEN: u32 = u32::MAX;
+
+/// Classes with at least this many range bounds (`\pL`, `\p{Greek}`, negations, …) are kept
+/// in a process-wide cache, so a guest that compiles its pattern on every call builds each
+/// such class's automaton once.
+const SHARED_MIN_RUNES: usize = 64;
+
+/// Entries of the process-wide class cache (oldest dropped first).
+const SHARED_MAX: usize = 16;
+
+/// The process-wide class cache: class ranges → template. Used with `try_lock` only (a
+/// lock held by a trapped call is skipped, never waited for); `Mutex::new` is const, so there
+/// is no static constructor.
+static SHARED: Mutex<Vec<(Vec<i32>, Arc<Template>)>> = Mutex::new(Vec::new());
+
+fn shared_template(runes: &[i32]) -> Option<Arc<Template>> {
+    let cache = SHARED.try_lock().ok()?;
+    cache
+        .iter()
+        .find(|(r, _)| r.as_slice() == runes)
+        .map(|(_, t)| Arc::clone(t))
+}
+
+fn remember_template(runes: &[i32], t: &Arc<Template>) {
+    if let Ok(mut cache) = SHARED.try_lock() {
+        if cache.len() >= SHARED_MAX {
+            cache.remove(0);
+        }
+        cache.push((runes.to_vec(), Arc::clone(t)));
+    }
+}
+
+/// Turns the states recorded while building a class into a template (`None` if a transition
+/// leaves the class other than to `next`, which the trie never does).
+fn make_template(
+    added: &[(StateID, Vec<Transition>)],
+    start: StateID,
+    next: StateID,
+) -> Option<Template> {
+    let local = |sid: StateID| -> Option<u32> {
+        added
+            .binary_search_by_key(&sid, |(s, _)| *s)
+            .ok()
+            .map(|i| i as u32)
+    };
+    let mut states = Vec::with_capacity(added.len());
+    for (_, trans) in added {
+        let mut out = Vec::with_capacity(trans.len());
+        for t in trans {
+            let to = if t.next == next { OPEN } else { local(t.next)? };
+            out.push((t.start, t.end, to));
+        }
+        states.push(out);
+    }
+    Some(Template {
+        states,
+        root: local(start)?,
+    })
+}
 
 /// Classes smaller than this many states are rebuilt rather than kept as templates.
 const TEMPLATE_MIN_STATES: usize = 8;
@@ -390,30 +449,22 @@ impl Compiler<'_> {
     /// A class node: from its template if it was compiled before, else built (and kept as a
     /// template if large).
     fn class_node(&mut self, id: NodeId, runes: &[i32], next: StateID) -> Result<StateID, TooBig> {
-        if let Some((_, t)) = self.templates.iter().find(|(n, _)| *n == id) {
-            let mut ids: Vec<StateID> = Vec::with_capacity(t.states.len());
-            for trans in &t.states {
-                let map = |&(start, end, to): &(u8, u8, u32)| Transition {
-                    start,
-                    end,
-                    next: if to == OPEN {
-                        next
-                    } else {
-                        ids.get(to as usize).copied().unwrap_or(next)
-                    },
-                };
-                let sid = if let [one] = trans.as_slice() {
-                    self.b.add_range(map(one))?
-                } else {
-                    let mapped = trans.iter().map(map).collect();
-                    self.b.add_sparse(mapped)?
-                };
-                ids.push(sid);
-            }
-            return Ok(ids.get(t.root as usize).copied().unwrap_or(next));
+        if let Some(t) = self
+            .templates
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map(|(_, t)| Arc::clone(t))
+        {
+            return self.replay(&t, next);
         }
-        // The first copy is built plainly; a second one is recorded as a template for the rest.
-        if !self.seen_classes.contains(&id) {
+        let shared = runes.len() >= SHARED_MIN_RUNES;
+        if shared && let Some(t) = shared_template(runes) {
+            self.templates.push((id, Arc::clone(&t)));
+            return self.replay(&t, next);
+        }
+        // A small class's first copy is built plainly; a second copy (or a large class's
+        // first) is recorded as a template.
+        if !shared && !self.seen_classes.contains(&id) {
             self.seen_classes.push(id);
             return self.class(runes, next);
         }
@@ -423,37 +474,42 @@ impl Compiler<'_> {
         self.trie.recording = false;
         let start = start?;
         let added = std::mem::take(&mut self.trie.added);
-        if added.len() >= TEMPLATE_MIN_STATES {
-            let local = |sid: StateID| -> Option<u32> {
-                added
-                    .binary_search_by_key(&sid, |(s, _)| *s)
-                    .ok()
-                    .map(|i| i as u32)
-            };
-            let mut states = Vec::with_capacity(added.len());
-            let mut complete = true;
-            for (_, trans) in &added {
-                let mut out = Vec::with_capacity(trans.len());
-                for t in trans {
-                    let to = if t.next == next {
-                        OPEN
-                    } else if let Some(i) = local(t.next) {
-                        i
-                    } else {
-                        complete = false;
-                        OPEN
-                    };
-                    out.push((t.start, t.end, to));
-                }
-                states.push(out);
+        if added.len() >= TEMPLATE_MIN_STATES
+            && let Some(t) = make_template(&added, start, next)
+        {
+            let t = Arc::new(t);
+            if shared {
+                remember_template(runes, &t);
             }
-            if let (true, Some(root)) = (complete, local(start)) {
-                self.templates.push((id, Template { states, root }));
-            }
+            self.templates.push((id, t));
         }
         self.trie.added = added;
         self.trie.added.clear();
         Ok(start)
+    }
+
+    /// Adds a copy of a template's states, continuing at `next`; returns its start.
+    fn replay(&mut self, t: &Template, next: StateID) -> Result<StateID, TooBig> {
+        let mut ids: Vec<StateID> = Vec::with_capacity(t.states.len());
+        for trans in &t.states {
+            let map = |&(start, end, to): &(u8, u8, u32)| Transition {
+                start,
+                end,
+                next: if to == OPEN {
+                    next
+                } else {
+                    ids.get(to as usize).copied().unwrap_or(next)
+                },
+            };
+            let sid = if let [one] = trans.as_slice() {
+                self.b.add_range(map(one))?
+            } else {
+                let mapped = trans.iter().map(map).collect();
+                self.b.add_sparse(mapped)?
+            };
+            ids.push(sid);
+        }
+        Ok(ids.get(t.root as usize).copied().unwrap_or(next))
     }
 
     /// A rune class as UTF-8 byte sequences: a trie built from sorted sequences with shared
