@@ -12,9 +12,13 @@
 //! (Unicode 17.0.0, Go 1.27). Matching uses `regex-automata`'s lazy DFA, with its PikeVM as the
 //! fallback; the NFA is built without recursion so a 1000-deep pattern fits a 64 KiB stack.
 //!
-//! One bound is ours, not Go's: patterns longer than [`MAX_PATTERN_LEN`] bytes are rejected, and
-//! so are patterns whose automaton would need more than 16 MiB (Go accepts some of those; they
-//! cannot be useful for node names and would grow a guest's memory for good).
+//! Patterns that reduce to a literal (`kubecon-.*`, `^node-`) need no automaton at all: they are
+//! answered with a substring test. See `RATIONALE.md` for the measurements behind these choices.
+//!
+//! Two bounds are ours, not Go's: patterns longer than [`MAX_PATTERN_LEN`] bytes are rejected,
+//! and so are patterns whose automaton would need more than 16 MiB (Go accepts some of those,
+//! e.g. `\pL{1000}`; they are of no use for node names and would grow a guest's memory for
+//! good). Both errors say which bound was hit.
 //!
 //! # Example
 //!
