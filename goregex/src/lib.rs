@@ -127,12 +127,6 @@ impl fmt::Debug for Regex {
     }
 }
 
-impl fmt::Display for Regex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.pattern)
-    }
-}
-
 impl Regex {
     /// Compiles `pattern` as Go's `regexp.Compile` does.
     ///
