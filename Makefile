@@ -8,10 +8,12 @@ WASM_TARGET := wasm32-wasip1
 WASM_OUT    := target/$(WASM_TARGET)/release
 STATIC      := static
 
-# package name : module name (static/<module>.wasm)
-GUESTS := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
+# package name : module name. GUESTS ship in static/<module>.wasm; TEST_GUESTS are fixtures for the
+# integration tests, copied to target/guests/.
+GUESTS      := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
+TEST_GUESTS := trap-guest:trap_guest
 
-.PHONY: all build setup test lint unit bench clean help
+.PHONY: all build setup test lint unit extism bench clean help
 
 all: build
 
@@ -26,10 +28,14 @@ setup:
 	@command -v rustup >/dev/null 2>&1 && rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 build: setup
-	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(GUESTS),-p $(word 1,$(subst :, ,$(g))))
-	@mkdir -p $(STATIC)
+	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(GUESTS) $(TEST_GUESTS),-p $(word 1,$(subst :, ,$(g))))
+	@mkdir -p $(STATIC) target/guests
 	@for g in $(GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm $(STATIC)/$$m.wasm; \
-	  printf '%-24s %8d bytes\n' "$(STATIC)/$$m.wasm" $$(wc -c < $(STATIC)/$$m.wasm); done
+	  printf '%-28s %8d bytes\n' "$(STATIC)/$$m.wasm" $$(wc -c < $(STATIC)/$$m.wasm); done
+	@for g in $(TEST_GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm target/guests/$$m.wasm; done
+	$(CARGO) build --profile release-small --target $(WASM_TARGET) -p autoscaler
+	@cp target/$(WASM_TARGET)/release-small/autoscaler.wasm $(STATIC)/autoscaler.wasm
+	@printf '%-28s %8d bytes (target <= 300 KB)\n' "$(STATIC)/autoscaler.wasm" $$(wc -c < $(STATIC)/autoscaler.wasm)
 
 lint: setup
 	$(CARGO) fmt --all --check
@@ -38,7 +44,11 @@ lint: setup
 unit: build
 	$(CARGO) test --workspace
 
-test: lint unit
+# The Agones autoscaler plugin in a real Extism host (the Python extism wheel, in .venv/).
+extism: build
+	AUTOSCALER_PROFILE=release-small bash autoscaler/tests/run.sh
+
+test: lint unit extism
 
 clean:
 	$(CARGO) clean
