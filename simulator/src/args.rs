@@ -46,9 +46,14 @@ impl PluginArgs {
     /// Parses the args from a `pluginConfig[].args` JSON value.
     ///
     /// The error reads like the real factory's: `failed to decode into <name> PluginConfig: …`.
-    pub fn from_json(plugin_name: &str, value: &serde_json::Value) -> Result<Self, crate::LoadError> {
+    pub fn from_json(
+        plugin_name: &str,
+        value: &serde_json::Value,
+    ) -> Result<Self, crate::LoadError> {
         Self::deserialize(value).map_err(|e| {
-            crate::LoadError::new(format!("failed to decode into {plugin_name} PluginConfig: {e}"))
+            crate::LoadError::new(format!(
+                "failed to decode into {plugin_name} PluginConfig: {e}"
+            ))
         })
     }
 }
@@ -84,8 +89,13 @@ mod tests {
     #[test]
     fn rejects_unknown_and_maps() {
         let e = PluginArgs::from_json("Wasm", &json!({"guestUrl": "x"})).unwrap_err();
-        assert!(e.to_string().starts_with("failed to decode into Wasm PluginConfig: unknown field `guestUrl`"), "{e}");
-        let e = PluginArgs::from_json("Wasm", &json!({"guestURL": "x", "guestConfig": {"a": 1}})).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("failed to decode into Wasm PluginConfig: unknown field `guestUrl`"),
+            "{e}"
+        );
+        let e = PluginArgs::from_json("Wasm", &json!({"guestURL": "x", "guestConfig": {"a": 1}}))
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"failed to decode into Wasm PluginConfig: guestConfig must be a string (for example '{"key": 1}'), not {"a":1}"#

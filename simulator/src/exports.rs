@@ -233,7 +233,8 @@ impl Exports {
         let mut bits = 0;
         for hook in Hook::ALL {
             if let Some(sig) = info.exported_func(hook.export_name()) {
-                let ok = sig.params.is_empty() && sig.results.as_slice() == hook.result().as_slice();
+                let ok =
+                    sig.params.is_empty() && sig.results.as_slice() == hook.result().as_slice();
                 if !ok {
                     return Err(format!(
                         "wasm: guest exports the wrong signature for func[{}]. should be {}",
@@ -314,8 +315,8 @@ mod tests {
             ('B', &[Bind]),
         ];
         let supported = [
-            "F", "S", "R", "P", "B", "FS", "FR", "FP", "FB", "SR", "SP", "SB", "RB", "PB", "FSR", "FSP", "FSB", "SRB",
-            "SPB", "RPB", "FSRB", "FSPB", "FSRPB",
+            "F", "S", "R", "P", "B", "FS", "FR", "FP", "FB", "SR", "SP", "SB", "RB", "PB", "FSR",
+            "FSP", "FSB", "SRB", "SPB", "RPB", "FSRB", "FSPB", "FSRPB",
         ];
         for bits in 1u32..32 {
             let mut name = String::new();
@@ -328,7 +329,11 @@ mod tests {
             }
             let e = Exports::from_hooks(&hooks);
             assert_eq!(e.groups().to_string(), name);
-            assert_eq!(mask(&hooks).is_ok(), supported.contains(&name.as_str()), "{name}");
+            assert_eq!(
+                mask(&hooks).is_ok(),
+                supported.contains(&name.as_str()),
+                "{name}"
+            );
         }
     }
 
@@ -340,7 +345,10 @@ mod tests {
         assert_eq!(mask(&[PreScore]), err);
         assert_eq!(mask(&[NormalizeScore]), err);
         assert_eq!(mask(&[PreFilter, Enqueue]), err);
-        assert!(mask(&[Unreserve]).is_ok(), "unreserve alone sets the reserve bit");
+        assert!(
+            mask(&[Unreserve]).is_ok(),
+            "unreserve alone sets the reserve bit"
+        );
     }
 
     #[test]

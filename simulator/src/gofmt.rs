@@ -125,8 +125,14 @@ mod tests {
     #[test]
     fn json_like_go() {
         assert_eq!(json_string_array::<&str>(&[]), "[]");
-        assert_eq!(json_string_array(&["a<b>&c", "d\"\u{1}"]), r#"["a\u003cb\u003e\u0026c","d\"\u0001"]"#);
-        assert_eq!(json_int_map([("b", 2), ("a", 1), ("b", 3)]), r#"{"a":1,"b":3}"#);
+        assert_eq!(
+            json_string_array(&["a<b>&c", "d\"\u{1}"]),
+            r#"["a\u003cb\u003e\u0026c","d\"\u0001"]"#
+        );
+        assert_eq!(
+            json_int_map([("b", 2), ("a", 1), ("b", 3)]),
+            r#"{"a":1,"b":3}"#
+        );
         assert_eq!(json_int_map([]), "{}");
     }
 }

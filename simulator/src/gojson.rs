@@ -25,7 +25,10 @@ fn syntax_error(b: &[u8], e: &serde_json::Error) -> String {
     let mut col = 0;
     for &c in b {
         if line == e.line() && col + 1 == e.column() {
-            return format!("invalid character {} looking for beginning of value", quote_char(c));
+            return format!(
+                "invalid character {} looking for beginning of value",
+                quote_char(c)
+            );
         }
         if c == b'\n' {
             line += 1;
@@ -110,7 +113,10 @@ mod tests {
             decode_score_map(br#"{"a":1.5}"#).unwrap_err(),
             "json: cannot unmarshal number 1.5 into Go value of type int"
         );
-        assert_eq!(decode_score_map(b"{").unwrap_err(), "unexpected end of JSON input");
+        assert_eq!(
+            decode_score_map(b"{").unwrap_err(),
+            "unexpected end of JSON input"
+        );
         assert_eq!(
             decode_score_map(b"x").unwrap_err(),
             "invalid character 'x' looking for beginning of value"
@@ -127,7 +133,10 @@ mod tests {
             br#"{"RegardingReference":{"Kind":"Pod","Name":"good-pod"},"Eventtype":"PreScore","Reason":"not match lastNumber","Action":"Skip","Note":"","Extra":1}"#,
         )
         .unwrap();
-        assert_eq!(e.fake_recorder_message(), "good-pod PreScore not match lastNumber Skip ");
+        assert_eq!(
+            e.fake_recorder_message(),
+            "good-pod PreScore not match lastNumber Skip "
+        );
         assert_eq!(e.regarding.kind, "Pod");
     }
 }

@@ -45,33 +45,140 @@ pub(crate) enum HostFn {
 
 const I: Val = Val::I32;
 
-/// (function, module, name, params, results) of every host function the production host defines.
-pub(crate) const HOST_FUNCTIONS: [(HostFn, &str, &str, &[Val], &[Val]); 21] = [
+/// (function, module, name, params, results).
+pub(crate) type HostFnEntry = (
+    HostFn,
+    &'static str,
+    &'static str,
+    &'static [Val],
+    &'static [Val],
+);
+
+/// Every host function the production host defines.
+pub(crate) const HOST_FUNCTIONS: [HostFnEntry; 21] = [
     (HostFn::Node, K8S_API, "node", &[I, I, I, I], &[I]),
     (HostFn::NodeList, K8S_API, "nodeList", &[I, I], &[I]),
     (HostFn::KlogLog, K8S_KLOG, "log", &[I, I, I], &[]),
     (HostFn::KlogLogs, K8S_KLOG, "logs", &[I, I, I, I, I], &[]),
     (HostFn::KlogSeverity, K8S_KLOG, "severity", &[], &[I]),
-    (HostFn::GetConfig, K8S_SCHEDULER, "get_config", &[I, I], &[I]),
-    (HostFn::FilteredNodeList, K8S_SCHEDULER, "filteredNodeList", &[I, I], &[I]),
+    (
+        HostFn::GetConfig,
+        K8S_SCHEDULER,
+        "get_config",
+        &[I, I],
+        &[I],
+    ),
+    (
+        HostFn::FilteredNodeList,
+        K8S_SCHEDULER,
+        "filteredNodeList",
+        &[I, I],
+        &[I],
+    ),
     (HostFn::TargetPod, K8S_SCHEDULER, "targetPod", &[I, I], &[I]),
-    (HostFn::CurrentNodeName, K8S_SCHEDULER, "currentNodeName", &[I, I], &[I]),
-    (HostFn::NodeImageStates, K8S_SCHEDULER, "nodeImageStates", &[I, I, I, I], &[I]),
-    (HostFn::CurrentPod, K8S_SCHEDULER, "currentPod", &[I, I], &[I]),
-    (HostFn::ResultClusterEvents, K8S_SCHEDULER, "result.cluster_events", &[I, I], &[]),
-    (HostFn::ResultNodeNames, K8S_SCHEDULER, "result.node_names", &[I, I], &[]),
-    (HostFn::ResultNominatedNodeName, K8S_SCHEDULER, "result.nominated_node_name", &[I, I], &[]),
-    (HostFn::ResultStatusReason, K8S_SCHEDULER, "result.status_reason", &[I, I], &[]),
-    (HostFn::NodeToStatusMap, K8S_SCHEDULER, "nodeToStatusMap", &[I, I], &[I]),
-    (HostFn::ResultNormalizedScoreList, K8S_SCHEDULER, "result.normalized_score_list", &[I, I], &[]),
-    (HostFn::NodeScoreList, K8S_SCHEDULER, "nodeScoreList", &[I, I], &[I]),
-    (HostFn::EventRecorderEventf, K8S_SCHEDULER, "handle.eventrecorder.eventf", &[I, I], &[]),
-    (HostFn::RejectWaitingPod, K8S_SCHEDULER, "handle.reject_waiting_pod", &[I, I, I, I], &[]),
-    (HostFn::GetWaitingPod, K8S_SCHEDULER, "handle.get_waiting_pod", &[I, I, I, I], &[]),
+    (
+        HostFn::CurrentNodeName,
+        K8S_SCHEDULER,
+        "currentNodeName",
+        &[I, I],
+        &[I],
+    ),
+    (
+        HostFn::NodeImageStates,
+        K8S_SCHEDULER,
+        "nodeImageStates",
+        &[I, I, I, I],
+        &[I],
+    ),
+    (
+        HostFn::CurrentPod,
+        K8S_SCHEDULER,
+        "currentPod",
+        &[I, I],
+        &[I],
+    ),
+    (
+        HostFn::ResultClusterEvents,
+        K8S_SCHEDULER,
+        "result.cluster_events",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::ResultNodeNames,
+        K8S_SCHEDULER,
+        "result.node_names",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::ResultNominatedNodeName,
+        K8S_SCHEDULER,
+        "result.nominated_node_name",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::ResultStatusReason,
+        K8S_SCHEDULER,
+        "result.status_reason",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::NodeToStatusMap,
+        K8S_SCHEDULER,
+        "nodeToStatusMap",
+        &[I, I],
+        &[I],
+    ),
+    (
+        HostFn::ResultNormalizedScoreList,
+        K8S_SCHEDULER,
+        "result.normalized_score_list",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::NodeScoreList,
+        K8S_SCHEDULER,
+        "nodeScoreList",
+        &[I, I],
+        &[I],
+    ),
+    (
+        HostFn::EventRecorderEventf,
+        K8S_SCHEDULER,
+        "handle.eventrecorder.eventf",
+        &[I, I],
+        &[],
+    ),
+    (
+        HostFn::RejectWaitingPod,
+        K8S_SCHEDULER,
+        "handle.reject_waiting_pod",
+        &[I, I, I, I],
+        &[],
+    ),
+    (
+        HostFn::GetWaitingPod,
+        K8S_SCHEDULER,
+        "handle.get_waiting_pod",
+        &[I, I, I, I],
+        &[],
+    ),
 ];
 
 impl HostFn {
-    fn entry(self) -> &'static (HostFn, &'static str, &'static str, &'static [Val], &'static [Val]) {
+    fn entry(
+        self,
+    ) -> &'static (
+        HostFn,
+        &'static str,
+        &'static str,
+        &'static [Val],
+        &'static [Val],
+    ) {
         &HOST_FUNCTIONS[self as usize]
     }
 
@@ -202,7 +309,11 @@ pub struct EventReference {
     pub namespace: String,
     #[serde(rename = "UID", alias = "uid")]
     pub uid: String,
-    #[serde(rename = "ResourceVersion", alias = "resourceVersion", alias = "resourceversion")]
+    #[serde(
+        rename = "ResourceVersion",
+        alias = "resourceVersion",
+        alias = "resourceversion"
+    )]
     pub resource_version: String,
 }
 
@@ -211,10 +322,18 @@ pub struct EventReference {
 #[serde(default)]
 pub struct RecordedEvent {
     /// `RegardingReference`.
-    #[serde(rename = "RegardingReference", alias = "regardingReference", alias = "regardingreference")]
+    #[serde(
+        rename = "RegardingReference",
+        alias = "regardingReference",
+        alias = "regardingreference"
+    )]
     pub regarding: EventReference,
     /// `RelatedReference` (never nil in the host, only empty).
-    #[serde(rename = "RelatedReference", alias = "relatedReference", alias = "relatedreference")]
+    #[serde(
+        rename = "RelatedReference",
+        alias = "relatedReference",
+        alias = "relatedreference"
+    )]
     pub related: EventReference,
     /// `Eventtype`, e.g. `Normal`.
     #[serde(rename = "Eventtype", alias = "eventtype", alias = "eventType")]
@@ -234,7 +353,10 @@ impl RecordedEvent {
     /// The text upstream's fake recorder produces: `<regarding name> <type> <reason> <action>
     /// <note>` (the name and its space are left out when the name is empty).
     pub fn fake_recorder_message(&self) -> String {
-        let rest = format!("{} {} {} {}", self.event_type, self.reason, self.action, self.note);
+        let rest = format!(
+            "{} {} {} {}",
+            self.event_type, self.reason, self.action, self.note
+        );
         if self.regarding.name.is_empty() {
             rest
         } else {
@@ -283,7 +405,10 @@ impl Shared {
     }
 
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn log(&self, line: LogLine) {
@@ -396,7 +521,13 @@ fn write(data: &mut [u8], ptr: i32, bytes: &[u8]) -> bool {
 
 /// `marshalIfUnderLimit`: length 0 → 0; too big → the length; else write (panicking with
 /// "out of memory" when the buffer is out of range) and return the length.
-fn marshal_if_under_limit(f: HostFn, data: &mut [u8], bytes: Option<&[u8]>, buf: i32, limit: i32) -> wasmtime::Result<i32> {
+fn marshal_if_under_limit(
+    f: HostFn,
+    data: &mut [u8],
+    bytes: Option<&[u8]>,
+    buf: i32,
+    limit: i32,
+) -> wasmtime::Result<i32> {
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return Ok(0);
     };
@@ -432,26 +563,38 @@ pub(crate) fn define(linker: &mut Linker<HostState>, module: &str) -> wasmtime::
 }
 
 fn define_api(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    l.func_wrap(K8S_API, "node", |mut c: Ctx<'_>, name: i32, name_len: i32, buf: i32, limit: i32| {
-        let f = HostFn::Node;
-        count(&c, f);
-        let Some(mem) = memory(&mut c) else { return Ok(0) };
-        let (data, state) = mem.data_and_store_mut(&mut c);
-        let Some(name) = read(data, name, name_len) else {
-            return Err(panic(f, "out of memory reading nodeName"));
-        };
-        let snapshot = state.snapshot.clone();
-        let node = snapshot.node(name);
-        marshal_if_under_limit(f, data, node, buf, limit)
-    })?;
-    l.func_wrap(K8S_API, "nodeList", |mut c: Ctx<'_>, buf: i32, limit: i32| {
-        let f = HostFn::NodeList;
-        count(&c, f);
-        let Some(mem) = memory(&mut c) else { return Ok(0) };
-        let (data, state) = mem.data_and_store_mut(&mut c);
-        let snapshot = state.snapshot.clone();
-        marshal_if_under_limit(f, data, Some(snapshot.node_list()), buf, limit)
-    })?;
+    l.func_wrap(
+        K8S_API,
+        "node",
+        |mut c: Ctx<'_>, name: i32, name_len: i32, buf: i32, limit: i32| {
+            let f = HostFn::Node;
+            count(&c, f);
+            let Some(mem) = memory(&mut c) else {
+                return Ok(0);
+            };
+            let (data, state) = mem.data_and_store_mut(&mut c);
+            let Some(name) = read(data, name, name_len) else {
+                return Err(panic(f, "out of memory reading nodeName"));
+            };
+            let snapshot = state.snapshot.clone();
+            let node = snapshot.node(name);
+            marshal_if_under_limit(f, data, node, buf, limit)
+        },
+    )?;
+    l.func_wrap(
+        K8S_API,
+        "nodeList",
+        |mut c: Ctx<'_>, buf: i32, limit: i32| {
+            let f = HostFn::NodeList;
+            count(&c, f);
+            let Some(mem) = memory(&mut c) else {
+                return Ok(0);
+            };
+            let (data, state) = mem.data_and_store_mut(&mut c);
+            let snapshot = state.snapshot.clone();
+            marshal_if_under_limit(f, data, Some(snapshot.node_list()), buf, limit)
+        },
+    )?;
     Ok(())
 }
 
@@ -461,20 +604,28 @@ fn klog_log(c: &mut Ctx<'_>, severity: i32, msg: i32, msg_len: i32) {
     }
     let Some(mem) = memory(c) else { return };
     let (data, state) = mem.data_and_store_mut(c);
-    let Some(b) = read(data, msg, msg_len) else { return };
+    let Some(b) = read(data, msg, msg_len) else {
+        return;
+    };
     let sev = match severity {
         0 => Severity::Info,
         2 => Severity::Error,
         _ => return,
     };
-    state.shared.log(klog::unstructured(sev, &String::from_utf8_lossy(b)));
+    state
+        .shared
+        .log(klog::unstructured(sev, &String::from_utf8_lossy(b)));
 }
 
 fn define_klog(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    l.func_wrap(K8S_KLOG, "log", |mut c: Ctx<'_>, severity: i32, msg: i32, msg_len: i32| {
-        count(&c, HostFn::KlogLog);
-        klog_log(&mut c, severity, msg, msg_len);
-    })?;
+    l.func_wrap(
+        K8S_KLOG,
+        "log",
+        |mut c: Ctx<'_>, severity: i32, msg: i32, msg_len: i32| {
+            count(&c, HostFn::KlogLog);
+            klog_log(&mut c, severity, msg, msg_len);
+        },
+    )?;
     l.func_wrap(
         K8S_KLOG,
         "logs",
@@ -489,14 +640,23 @@ fn define_klog(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
             }
             let Some(mem) = memory(&mut c) else { return };
             let (data, state) = mem.data_and_store_mut(&mut c);
-            let Some(m) = read(data, msg, msg_len) else { return };
-            let Some(k) = read(data, kvs, kvs_len) else { return };
+            let Some(m) = read(data, msg, msg_len) else {
+                return;
+            };
+            let Some(k) = read(data, kvs, kvs_len) else {
+                return;
+            };
             let sev = match severity {
                 0 => Severity::Info,
                 2 => Severity::Error,
                 _ => return,
             };
-            let line = klog::structured(sev, None, &String::from_utf8_lossy(m), &from_nul_terminated(k));
+            let line = klog::structured(
+                sev,
+                None,
+                &String::from_utf8_lossy(m),
+                &from_nul_terminated(k),
+            );
             state.shared.log(line);
         },
     )?;
@@ -519,7 +679,9 @@ fn string_getter(
         if !c.data().call.active && f != HostFn::GetConfig {
             return Err(no_context(f));
         }
-        let Some(mem) = memory(&mut c) else { return Ok(0) };
+        let Some(mem) = memory(&mut c) else {
+            return Ok(0);
+        };
         let (data, state) = mem.data_and_store_mut(&mut c);
         Ok(write_string_if_under_limit(data, get(state), buf, limit))
     })?;
@@ -527,14 +689,20 @@ fn string_getter(
 }
 
 /// A protobuf pod getter.
-fn pod_getter(l: &mut Linker<HostState>, f: HostFn, get: fn(&CallCtx) -> Option<&Arc<[u8]>>) -> wasmtime::Result<()> {
+fn pod_getter(
+    l: &mut Linker<HostState>,
+    f: HostFn,
+    get: fn(&CallCtx) -> Option<&Arc<[u8]>>,
+) -> wasmtime::Result<()> {
     let (_, module, name, _, _) = f.entry();
     l.func_wrap(module, name, move |mut c: Ctx<'_>, buf: i32, limit: i32| {
         count(&c, f);
         if !c.data().call.active {
             return Err(no_context(f));
         }
-        let Some(mem) = memory(&mut c) else { return Ok(0) };
+        let Some(mem) = memory(&mut c) else {
+            return Ok(0);
+        };
         let (data, state) = mem.data_and_store_mut(&mut c);
         let pod = get(&state.call).cloned();
         marshal_if_under_limit(f, data, pod.as_deref(), buf, limit)
@@ -556,7 +724,9 @@ fn setter(
         if needs_context && !c.data().call.active {
             return Err(no_context(f));
         }
-        let Some(mem) = memory(&mut c) else { return Ok(()) };
+        let Some(mem) = memory(&mut c) else {
+            return Ok(());
+        };
         let (data, state) = mem.data_and_store_mut(&mut c);
         match read(data, ptr, len) {
             Some(b) => set(state, b).map_err(|e| panic(f, e)),
@@ -573,46 +743,78 @@ fn setter(
 fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     string_getter(l, HostFn::GetConfig, |s| s.shared.guest_config.as_bytes())?;
     string_getter(l, HostFn::FilteredNodeList, |s| {
-        s.call.filtered_nodes_json.as_deref().unwrap_or("[]").as_bytes()
+        s.call
+            .filtered_nodes_json
+            .as_deref()
+            .unwrap_or("[]")
+            .as_bytes()
     })?;
     pod_getter(l, HostFn::TargetPod, |c| c.target_pod.as_ref())?;
-    string_getter(l, HostFn::CurrentNodeName, |s| s.call.current_node_name.as_bytes())?;
+    string_getter(l, HostFn::CurrentNodeName, |s| {
+        s.call.current_node_name.as_bytes()
+    })?;
     l.func_wrap(
         K8S_SCHEDULER,
         "nodeImageStates",
         |mut c: Ctx<'_>, name: i32, name_len: i32, buf: i32, limit: i32| {
             let f = HostFn::NodeImageStates;
             count(&c, f);
-            let Some(mem) = memory(&mut c) else { return Ok(0) };
+            let Some(mem) = memory(&mut c) else {
+                return Ok(0);
+            };
             let (data, state) = mem.data_and_store_mut(&mut c);
             let Some(name) = read(data, name, name_len) else {
                 return Err(panic(f, "out of memory reading nodeName"));
             };
             let snapshot = state.snapshot.clone();
             let json = snapshot.image_states(name);
-            Ok(write_string_if_under_limit(data, json.as_bytes(), buf, limit))
+            Ok(write_string_if_under_limit(
+                data,
+                json.as_bytes(),
+                buf,
+                limit,
+            ))
         },
     )?;
     pod_getter(l, HostFn::CurrentPod, |c| c.current_pod.as_ref())?;
-    setter(l, HostFn::ResultClusterEvents, "out of memory reading clusterEvents", |s, b| {
-        s.call.cluster_events = ClusterEvent::decode(b);
-        Ok(())
-    })?;
-    setter(l, HostFn::ResultNodeNames, "out of memory reading nodeNames", |s, b| {
-        let names = from_nul_terminated(b);
-        s.call.node_names = (!names.is_empty()).then_some(names);
-        Ok(())
-    })?;
-    setter(l, HostFn::ResultNominatedNodeName, "out of memory reading nominatedNodeName", |s, b| {
-        s.call.nominated_node_name = String::from_utf8_lossy(b).into_owned();
-        Ok(())
-    })?;
+    setter(
+        l,
+        HostFn::ResultClusterEvents,
+        "out of memory reading clusterEvents",
+        |s, b| {
+            s.call.cluster_events = ClusterEvent::decode(b);
+            Ok(())
+        },
+    )?;
+    setter(
+        l,
+        HostFn::ResultNodeNames,
+        "out of memory reading nodeNames",
+        |s, b| {
+            let names = from_nul_terminated(b);
+            s.call.node_names = (!names.is_empty()).then_some(names);
+            Ok(())
+        },
+    )?;
+    setter(
+        l,
+        HostFn::ResultNominatedNodeName,
+        "out of memory reading nominatedNodeName",
+        |s, b| {
+            s.call.nominated_node_name = String::from_utf8_lossy(b).into_owned();
+            Ok(())
+        },
+    )?;
     setter(l, HostFn::ResultStatusReason, "", |s, b| {
         s.call.status_reason = Some(String::from_utf8_lossy(b).into_owned());
         Ok(())
     })?;
     string_getter(l, HostFn::NodeToStatusMap, |s| {
-        s.call.node_to_status_json.as_deref().unwrap_or("{}").as_bytes()
+        s.call
+            .node_to_status_json
+            .as_deref()
+            .unwrap_or("{}")
+            .as_bytes()
     })?;
     setter(
         l,
@@ -626,18 +828,29 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     string_getter(l, HostFn::NodeScoreList, |s| {
         s.call.node_score_json.as_deref().unwrap_or("{}").as_bytes()
     })?;
-    setter(l, HostFn::EventRecorderEventf, "out of memory reading eventrecorder event", |s, b| {
-        let event = crate::gojson::decode_event(b)?;
-        s.shared.events.lock().unwrap_or_else(|e| e.into_inner()).push(event);
-        Ok(())
-    })?;
+    setter(
+        l,
+        HostFn::EventRecorderEventf,
+        "out of memory reading eventrecorder event",
+        |s, b| {
+            let event = crate::gojson::decode_event(b)?;
+            s.shared
+                .events
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(event);
+            Ok(())
+        },
+    )?;
     l.func_wrap(
         K8S_SCHEDULER,
         "handle.reject_waiting_pod",
         |mut c: Ctx<'_>, uid: i32, uid_len: i32, out: i32, _out_limit: i32| {
             let f = HostFn::RejectWaitingPod;
             count(&c, f);
-            let Some(mem) = memory(&mut c) else { return Ok(()) };
+            let Some(mem) = memory(&mut c) else {
+                return Ok(());
+            };
             let (data, state) = mem.data_and_store_mut(&mut c);
             let Some(uid) = read(data, uid, uid_len) else {
                 return Err(panic(f, "out of memory reading rejectWaitingPod"));
@@ -669,7 +882,9 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
         |mut c: Ctx<'_>, uid: i32, uid_len: i32, out: i32, out_limit: i32| {
             let f = HostFn::GetWaitingPod;
             count(&c, f);
-            let Some(mem) = memory(&mut c) else { return Ok(()) };
+            let Some(mem) = memory(&mut c) else {
+                return Ok(());
+            };
             let (data, state) = mem.data_and_store_mut(&mut c);
             let Some(uid) = read(data, uid, uid_len) else {
                 return Err(panic(f, "out of memory reading getWaitingPod"));
@@ -728,17 +943,32 @@ mod tests {
         assert_eq!(
             ev,
             [
-                ClusterEvent { resource: "Pod".into(), action_type: 1 },
-                ClusterEvent { resource: "*".into(), action_type: 63 },
-                ClusterEvent { resource: "EventResource(42)".into(), action_type: 2 },
+                ClusterEvent {
+                    resource: "Pod".into(),
+                    action_type: 1
+                },
+                ClusterEvent {
+                    resource: "*".into(),
+                    action_type: 63
+                },
+                ClusterEvent {
+                    resource: "EventResource(42)".into(),
+                    action_type: 2
+                },
             ]
         );
     }
 
     #[test]
     fn frames() {
-        assert_eq!(HostFn::CurrentPod.frame(), "k8s.io/scheduler.currentPod(i32,i32) i32");
+        assert_eq!(
+            HostFn::CurrentPod.frame(),
+            "k8s.io/scheduler.currentPod(i32,i32) i32"
+        );
         assert_eq!(HostFn::KlogSeverity.frame(), "k8s.io/klog.severity() i32");
-        assert_eq!(HostFn::ResultStatusReason.frame(), "k8s.io/scheduler.result.status_reason(i32,i32)");
+        assert_eq!(
+            HostFn::ResultStatusReason.frame(),
+            "k8s.io/scheduler.result.status_reason(i32,i32)"
+        );
     }
 }

@@ -82,7 +82,10 @@ fn trap_text(t: &Trap) -> String {
 /// The error text wazero gives for a failed call, and the exit code if the module exited.
 pub(crate) fn describe(info: &ModuleInfo, e: &wasmtime::Error) -> (String, Option<i32>) {
     if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return (format!("module closed with exit_code({})", exit.0), Some(exit.0));
+        return (
+            format!("module closed with exit_code({})", exit.0),
+            Some(exit.0),
+        );
     }
     let mut frames: Vec<String> = Vec::new();
     let panic = e.downcast_ref::<HostPanic>();
@@ -110,7 +113,10 @@ pub(crate) fn describe(info: &ModuleInfo, e: &wasmtime::Error) -> (String, Optio
         return (s, None);
     }
     if let Some(t) = e.downcast_ref::<Trap>() {
-        return (format!("wasm error: {}\nwasm stack trace:\n\t{stack}", trap_text(t)), None);
+        return (
+            format!("wasm error: {}\nwasm stack trace:\n\t{stack}", trap_text(t)),
+            None,
+        );
     }
     (e.to_string(), None)
 }
@@ -121,7 +127,11 @@ impl Runtime {
     pub(crate) fn instantiate(&self) -> Result<Instance, String> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         if self.closed.load(Ordering::Relaxed) {
-            return Err(decorate("", "instantiate", "runtime closed with exit_code(0)"));
+            return Err(decorate(
+                "",
+                "instantiate",
+                "runtime closed with exit_code(0)",
+            ));
         }
         let out = OutputBuffer::default();
         let state = HostState {
@@ -179,11 +189,18 @@ impl Runtime {
             }
             let name = h.export_name();
             match h.result() {
-                None => instance.get_typed_func(&mut store, name).ok().map(HookFn::Unit),
-                Some(crate::module_info::Val::I64) => {
-                    instance.get_typed_func(&mut store, name).ok().map(HookFn::I64)
-                }
-                Some(_) => instance.get_typed_func(&mut store, name).ok().map(HookFn::I32),
+                None => instance
+                    .get_typed_func(&mut store, name)
+                    .ok()
+                    .map(HookFn::Unit),
+                Some(crate::module_info::Val::I64) => instance
+                    .get_typed_func(&mut store, name)
+                    .ok()
+                    .map(HookFn::I64),
+                Some(_) => instance
+                    .get_typed_func(&mut store, name)
+                    .ok()
+                    .map(HookFn::I32),
             }
         });
         Ok(Instance {
@@ -201,7 +218,12 @@ impl Runtime {
 impl Instance {
     /// Calls `hook` after preparing a fresh per-call context with `setup`. Returns the raw result
     /// (i32 results sign-extended to 64 bits as the Go host reads them, `()` as 0).
-    pub(crate) fn call(&mut self, rt: &Runtime, hook: Hook, setup: impl FnOnce(&mut CallCtx)) -> Result<u64, CallError> {
+    pub(crate) fn call(
+        &mut self,
+        rt: &Runtime,
+        hook: Hook,
+        setup: impl FnOnce(&mut CallCtx),
+    ) -> Result<u64, CallError> {
         let Some(f) = &self.hooks[hook as usize] else {
             return Err(CallError::Missing);
         };
@@ -217,7 +239,11 @@ impl Instance {
         let result = if rt.closed.load(Ordering::Relaxed) {
             Err(decorate("", export, "module closed with exit_code(0)"))
         } else if let Some(code) = self.closed {
-            Err(decorate("", export, &format!("module closed with exit_code({code})")))
+            Err(decorate(
+                "",
+                export,
+                &format!("module closed with exit_code({code})"),
+            ))
         } else {
             let r = match f {
                 HookFn::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),

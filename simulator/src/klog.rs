@@ -45,7 +45,12 @@ pub(crate) fn unstructured(severity: Severity, msg: &str) -> LogLine {
 /// `klog.InfoS(msg, kvs…)` / `klog.ErrorS(err, msg, kvs…)`: the quoted message, then ` key=value`
 /// pairs (an `err` pair first when `err` is set). A missing last value is `"(MISSING)"`; a repeated
 /// key keeps its last value (an identical repeat is dropped).
-pub(crate) fn structured(severity: Severity, err: Option<&str>, msg: &str, kvs: &[String]) -> LogLine {
+pub(crate) fn structured(
+    severity: Severity,
+    err: Option<&str>,
+    msg: &str,
+    kvs: &[String],
+) -> LogLine {
     let mut text = String::with_capacity(msg.len() + 16 * kvs.len() + 2);
     quote_into(&mut text, msg);
     let mut pairs: Vec<(String, String)> = Vec::with_capacity(kvs.len() / 2 + 1);
@@ -112,7 +117,12 @@ mod tests {
         assert_eq!(l.text, r#""hello" err="unhandled""#);
         let l = structured(Severity::Info, None, "m", &kvs(&["a", "1", "b"]));
         assert_eq!(l.text, r#""m" a="1" b="(MISSING)""#);
-        let l = structured(Severity::Info, None, "m", &kvs(&["a", "1", "b", "2", "a", "3"]));
+        let l = structured(
+            Severity::Info,
+            None,
+            "m",
+            &kvs(&["a", "1", "b", "2", "a", "3"]),
+        );
         assert_eq!(l.text, r#""m" b="2" a="3""#);
         let l = structured(Severity::Info, None, "m", &kvs(&["a", "1", "a", "1"]));
         assert_eq!(l.text, r#""m" a="1""#);
@@ -126,7 +136,10 @@ mod tests {
             l.text,
             "\"failed postbind\" err=<\n\twasm: postbind error: panic: name is bad\n\t\n\twasm error: unreachable\n\twasm stack trace:\n\t\tmain.runtime._panic(i32,i32)\n\t\tmain.postbind()\n >"
         );
-        assert_eq!(l.to_string().lines().next(), Some("E] \"failed postbind\" err=<"));
+        assert_eq!(
+            l.to_string().lines().next(),
+            Some("E] \"failed postbind\" err=<")
+        );
     }
 
     #[test]

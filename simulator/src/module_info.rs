@@ -169,8 +169,16 @@ impl ModuleInfo {
                         for sub in group?.types() {
                             let sig = match &sub.composite_type.inner {
                                 wasmparser::CompositeInnerType::Func(f) => Sig {
-                                    params: f.params().iter().map(|v| Val::from_parser(*v)).collect(),
-                                    results: f.results().iter().map(|v| Val::from_parser(*v)).collect(),
+                                    params: f
+                                        .params()
+                                        .iter()
+                                        .map(|v| Val::from_parser(*v))
+                                        .collect(),
+                                    results: f
+                                        .results()
+                                        .iter()
+                                        .map(|v| Val::from_parser(*v))
+                                        .collect(),
                                 },
                                 _ => Sig::default(),
                             };
@@ -201,7 +209,8 @@ impl ModuleInfo {
                 }
                 Payload::FunctionSection(r) => {
                     for t in r {
-                        info.funcs.push(types.get(t? as usize).cloned().unwrap_or_default());
+                        info.funcs
+                            .push(types.get(t? as usize).cloned().unwrap_or_default());
                     }
                 }
                 Payload::ExportSection(r) => {
@@ -241,7 +250,9 @@ impl ModuleInfo {
     pub(crate) fn exported_func(&self, name: &str) -> Option<&Sig> {
         self.exports
             .iter()
-            .find(|e| e.name == name && matches!(e.kind, ExternalKind::Func | ExternalKind::FuncExact))
+            .find(|e| {
+                e.name == name && matches!(e.kind, ExternalKind::Func | ExternalKind::FuncExact)
+            })
             .and_then(|e| self.funcs.get(e.index as usize))
     }
 
@@ -288,6 +299,9 @@ mod tests {
         assert_eq!(info.funcs[0].key(), "i32i32i32i32_i32");
         assert_eq!(Sig::default().key(), "v_v");
         assert!(info.exports_memory("memory"));
-        assert_eq!(info.exported_func("filter"), Some(&Sig::new(&[], &[Val::I32])));
+        assert_eq!(
+            info.exported_func("filter"),
+            Some(&Sig::new(&[], &[Val::I32]))
+        );
     }
 }

@@ -106,7 +106,9 @@ impl Cluster {
     }
 
     /// A snapshot of these `v1.Node` JSON objects, in this order (the order of `nodeList`).
-    pub fn from_nodes_json<'a>(nodes: impl IntoIterator<Item = &'a Value>) -> Result<Self, ObjectError> {
+    pub fn from_nodes_json<'a>(
+        nodes: impl IntoIterator<Item = &'a Value>,
+    ) -> Result<Self, ObjectError> {
         let mut c = Self::new();
         for n in nodes {
             c.add_node_json(n)?;
@@ -131,14 +133,26 @@ impl Cluster {
                         let names = i
                             .get("names")
                             .and_then(Value::as_array)
-                            .map(|ns| ns.iter().filter_map(Value::as_str).map(String::from).collect())
+                            .map(|ns| {
+                                ns.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(String::from)
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        (names, i.get("sizeBytes").and_then(Value::as_i64).unwrap_or(0))
+                        (
+                            names,
+                            i.get("sizeBytes").and_then(Value::as_i64).unwrap_or(0),
+                        )
                     })
                     .collect()
             })
             .unwrap_or_default();
-        self.insert(NodeEntry { name, bytes, images });
+        self.insert(NodeEntry {
+            name,
+            bytes,
+            images,
+        });
         Ok(())
     }
 
@@ -168,7 +182,9 @@ impl Cluster {
 
     /// The protobuf bytes `k8s.io/api.node(name)` returns, if the node exists.
     pub fn node_protobuf(&self, name: &str) -> Option<&[u8]> {
-        self.index.get(name).map(|&i| self.nodes[i].bytes.as_slice())
+        self.index
+            .get(name)
+            .map(|&i| self.nodes[i].bytes.as_slice())
     }
 
     pub(crate) fn freeze(&self) -> Snapshot {
@@ -265,7 +281,10 @@ mod tests {
             s.image_states(b"a"),
             r#"{"img:v1":{"Size":100,"NumNodes":2,"Nodes":null},"img@sha":{"Size":100,"NumNodes":1,"Nodes":null}}"#
         );
-        assert_eq!(s.image_states(b"b"), r#"{"img:v1":{"Size":100,"NumNodes":2,"Nodes":null}}"#);
+        assert_eq!(
+            s.image_states(b"b"),
+            r#"{"img:v1":{"Size":100,"NumNodes":2,"Nodes":null}}"#
+        );
         assert_eq!(s.image_states(b"c"), "{}");
         assert_eq!(s.image_states(b"zz"), "null");
     }

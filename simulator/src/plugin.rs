@@ -156,6 +156,8 @@ impl std::fmt::Debug for WasmPlugin {
 
 fn engine() -> Result<Engine, String> {
     let mut c = Config::new();
+    // wazero prints at most 30 frames; one more tells whether to say frames were omitted.
+    c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
     // wazero's CoreFeaturesV2: no tail calls, multi-memory, memory64, relaxed SIMD, …
     c.wasm_tail_call(false)
         .wasm_multi_memory(false)
@@ -175,14 +177,25 @@ fn engine() -> Result<Engine, String> {
 /// The modules whose host functions exist, and their functions' signatures.
 fn host_function(module: &str, name: &str) -> Option<Option<Sig>> {
     if module == host::WASI {
-        return Some(WASI_FUNCTIONS.iter().find(|(n, _, _)| *n == name).map(|(_, p, r)| {
-            let conv = |s: &str| {
-                s.chars()
-                    .map(|c| if c == 'I' { crate::module_info::Val::I64 } else { crate::module_info::Val::I32 })
-                    .collect::<Vec<_>>()
-            };
-            Sig::new(&conv(p), &conv(r))
-        }));
+        return Some(
+            WASI_FUNCTIONS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, p, r)| {
+                    let conv = |s: &str| {
+                        s.chars()
+                            .map(|c| {
+                                if c == 'I' {
+                                    crate::module_info::Val::I64
+                                } else {
+                                    crate::module_info::Val::I32
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    Sig::new(&conv(p), &conv(r))
+                }),
+        );
     }
     if ![host::K8S_API, host::K8S_KLOG, host::K8S_SCHEDULER].contains(&module) {
         return None;
@@ -259,10 +272,17 @@ impl WasmPlugin {
 
     /// Like [`WasmPlugin::load`], with the guest's bytes given directly (`args.guest_url` is
     /// ignored).
-    pub fn from_bytes(name: &str, wasm: &[u8], args: &PluginArgs, cluster: Cluster) -> Result<Self, LoadError> {
-        let engine = engine().map_err(|e| LoadError::new(format!("wasm: error compiling guest: {e}")))?;
+    pub fn from_bytes(
+        name: &str,
+        wasm: &[u8],
+        args: &PluginArgs,
+        cluster: Cluster,
+    ) -> Result<Self, LoadError> {
+        let engine =
+            engine().map_err(|e| LoadError::new(format!("wasm: error compiling guest: {e}")))?;
         let compile_err = |e: String| LoadError::new(format!("wasm: error compiling guest: {e}"));
-        let module = Module::from_binary(&engine, wasm).map_err(|e| compile_err(format!("{e:#}")))?;
+        let module =
+            Module::from_binary(&engine, wasm).map_err(|e| compile_err(format!("{e:#}")))?;
         let info = ModuleInfo::parse(wasm).map_err(|e| compile_err(e.to_string()))?;
         if !info.exports_memory("memory") {
             return Err(LoadError::new("wasm: guest doesn't export memory[memory]"));
@@ -285,14 +305,16 @@ impl WasmPlugin {
             (host::K8S_SCHEDULER, "scheduler host functions"),
         ] {
             if imports(m) {
-                host::define(&mut linker, m)
-                    .map_err(|e| LoadError::new(format!("wasm: error instantiating {what}: {e}")))?;
+                host::define(&mut linker, m).map_err(|e| {
+                    LoadError::new(format!("wasm: error instantiating {what}: {e}"))
+                })?;
             }
         }
 
         let exports = Exports::detect(&info).map_err(LoadError::new)?;
 
-        let pool_err = |msg: String| LoadError::new(format!("failed to create a guest pool: {msg}"));
+        let pool_err =
+            |msg: String| LoadError::new(format!("failed to create a guest pool: {msg}"));
         check_imports(&info).map_err(|e| pool_err(decorate("", "instantiate", &e)))?;
         let pre = linker
             .instantiate_pre(&module)
@@ -340,7 +362,12 @@ impl WasmPlugin {
 
     /// Replaces the scheduler snapshot the host functions read (between cycles).
     pub fn set_cluster(&self, cluster: Cluster) {
-        *self.rt.shared.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cluster.freeze());
+        *self
+            .rt
+            .shared
+            .snapshot
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(cluster.freeze());
         self.rt.snapshot_generation.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -358,7 +385,11 @@ impl WasmPlugin {
     }
 
     /// `doWithSchedulingGuest`: runs `f` on the scheduling instance, holding the pool lock.
-    fn with_scheduling_guest<T>(&self, pod_uid: &str, f: impl FnOnce(&mut Instance) -> T) -> Result<T, String> {
+    fn with_scheduling_guest<T>(
+        &self,
+        pod_uid: &str,
+        f: impl FnOnce(&mut Instance) -> T,
+    ) -> Result<T, String> {
         let mut pool = lock(&self.pool);
         pool.scheduled_pod_uid.clear();
         pool.scheduled_pod_uid.push_str(pod_uid);
@@ -481,7 +512,10 @@ impl WasmPlugin {
 
     /// PreFilter: the status and the node names sent with `result.node_names` (`None` = all nodes).
     /// Without a `prefilter` export: Success and `None`.
-    pub fn pre_filter(&self, pod: &PodObject) -> Result<(Status, Option<Vec<String>>), SchedulerPanic> {
+    pub fn pre_filter(
+        &self,
+        pod: &PodObject,
+    ) -> Result<(Status, Option<Vec<String>>), SchedulerPanic> {
         if !self.rt.exports.has(Hook::PreFilter) {
             return Ok((Status::success(), None));
         }
@@ -520,7 +554,11 @@ impl WasmPlugin {
         if !self.rt.exports.has(Hook::PostFilter) {
             return Ok((None, Status::success()));
         }
-        let json = crate::gofmt::json_int_map(node_to_status.iter().map(|(k, v)| (k.as_str(), i64::from(*v))));
+        let json = crate::gofmt::json_int_map(
+            node_to_status
+                .iter()
+                .map(|(k, v)| (k.as_str(), i64::from(*v))),
+        );
         let r = self.with_scheduling_guest(pod.uid(), |g| {
             self.count(Hook::PostFilter);
             match g.call(&self.rt, Hook::PostFilter, |c| {
@@ -533,7 +571,8 @@ impl WasmPlugin {
                         nominated_node_name: std::mem::take(&mut ctx.nominated_node_name),
                         nominating_mode: (raw >> 32) as i32,
                     };
-                    let status = Status::new(raw as i32, ctx.status_reason.take().unwrap_or_default());
+                    let status =
+                        Status::new(raw as i32, ctx.status_reason.take().unwrap_or_default());
                     Ok((Some(result), status))
                 }
                 Err(CallError::Failed(msg)) => Ok((None, Status::error(msg))),
@@ -544,7 +583,11 @@ impl WasmPlugin {
     }
 
     /// PreScore with the nodes that passed Filter. Success without a `prescore` export.
-    pub fn pre_score<S: AsRef<str>>(&self, pod: &PodObject, nodes: &[S]) -> Result<Status, SchedulerPanic> {
+    pub fn pre_score<S: AsRef<str>>(
+        &self,
+        pod: &PodObject,
+        nodes: &[S],
+    ) -> Result<Status, SchedulerPanic> {
         if !self.rt.exports.has(Hook::PreScore) {
             return Ok(Status::success());
         }
@@ -582,7 +625,11 @@ impl WasmPlugin {
     /// position** in key order (upstream uses Go's random map order), an empty or absent result
     /// keeps the input, and a different entry count panics the real scheduler. Without a
     /// `normalizescore` export: Success, unchanged.
-    pub fn normalize_score(&self, pod: &PodObject, scores: &mut [NodeScore]) -> Result<Status, SchedulerPanic> {
+    pub fn normalize_score(
+        &self,
+        pod: &PodObject,
+        scores: &mut [NodeScore],
+    ) -> Result<Status, SchedulerPanic> {
         if !self.rt.exports.has(Hook::NormalizeScore) {
             return Ok(Status::success());
         }
@@ -598,7 +645,11 @@ impl WasmPlugin {
                 Ok(status) => match g.ctx().normalized_scores.take() {
                     Some(list) if !list.is_empty() => (
                         status,
-                        Some(list.into_iter().map(|(name, score)| NodeScore { name, score }).collect()),
+                        Some(
+                            list.into_iter()
+                                .map(|(name, score)| NodeScore { name, score })
+                                .collect(),
+                        ),
                     ),
                     _ => (status, None),
                 },
@@ -665,7 +716,11 @@ impl WasmPlugin {
 
     /// Permit: the status and the timeout (`lo32`, ms). Afterwards the scheduling instance moves to
     /// the binding cycle of this pod, whatever the status.
-    pub fn permit(&self, pod: &PodObject, node_name: &str) -> Result<(Status, Duration), SchedulerPanic> {
+    pub fn permit(
+        &self,
+        pod: &PodObject,
+        node_name: &str,
+    ) -> Result<(Status, Duration), SchedulerPanic> {
         let r = self.with_scheduling_guest(pod.uid(), |g| {
             self.count(Hook::Permit);
             match g.call(&self.rt, Hook::Permit, |c| {
@@ -673,7 +728,10 @@ impl WasmPlugin {
                 c.current_node_name.push_str(node_name);
             }) {
                 Ok(raw) => Ok((
-                    Status::new((raw >> 32) as i32, g.ctx().status_reason.take().unwrap_or_default()),
+                    Status::new(
+                        (raw >> 32) as i32,
+                        g.ctx().status_reason.take().unwrap_or_default(),
+                    ),
                     Duration::from_millis(u64::from(raw as u32)),
                 )),
                 Err(CallError::Failed(msg)) => Ok((Status::error(msg), Duration::ZERO)),
@@ -689,7 +747,12 @@ impl WasmPlugin {
     }
 
     /// Runs a binding-cycle hook on the instance pinned to `pod` (no pool lock during the call).
-    fn binding_call(&self, pod: &PodObject, node_name: &str, hook: Hook) -> Result<Result<Status, String>, SchedulerPanic> {
+    fn binding_call(
+        &self,
+        pod: &PodObject,
+        node_name: &str,
+        hook: Hook,
+    ) -> Result<Result<Status, String>, SchedulerPanic> {
         let guest = self.get_for_binding(pod.uid())?;
         let mut g = lock(&guest);
         self.status_call(&mut g, hook, |c| {
@@ -703,12 +766,16 @@ impl WasmPlugin {
         if !self.rt.exports.has(Hook::PreBind) {
             return Ok(Status::success());
         }
-        Ok(self.binding_call(pod, node_name, Hook::PreBind)?.unwrap_or_else(Status::error))
+        Ok(self
+            .binding_call(pod, node_name, Hook::PreBind)?
+            .unwrap_or_else(Status::error))
     }
 
     /// Bind (code 5 Skip hands the pod to the next binder).
     pub fn bind(&self, pod: &PodObject, node_name: &str) -> Result<Status, SchedulerPanic> {
-        Ok(self.binding_call(pod, node_name, Hook::Bind)?.unwrap_or_else(Status::error))
+        Ok(self
+            .binding_call(pod, node_name, Hook::Bind)?
+            .unwrap_or_else(Status::error))
     }
 
     /// PostBind: a failure is logged as `"failed postbind" err=…`. Frees the binding instance only
@@ -727,7 +794,13 @@ impl WasmPlugin {
         result
     }
 
-    fn extension_call(&self, hook: Hook, pod: &PodObject, target: &PodObject, node_name: &str) -> Result<Status, SchedulerPanic> {
+    fn extension_call(
+        &self,
+        hook: Hook,
+        pod: &PodObject,
+        target: &PodObject,
+        node_name: &str,
+    ) -> Result<Status, SchedulerPanic> {
         if !self.rt.exports.has(Hook::AddPod) && !self.rt.exports.has(Hook::RemovePod) {
             return Ok(Status::success());
         }
@@ -743,12 +816,22 @@ impl WasmPlugin {
     }
 
     /// PreFilterExtensions.AddPod: `target` is added to node `node_name` while scheduling `pod`.
-    pub fn add_pod(&self, pod: &PodObject, target: &PodObject, node_name: &str) -> Result<Status, SchedulerPanic> {
+    pub fn add_pod(
+        &self,
+        pod: &PodObject,
+        target: &PodObject,
+        node_name: &str,
+    ) -> Result<Status, SchedulerPanic> {
         self.extension_call(Hook::AddPod, pod, target, node_name)
     }
 
     /// PreFilterExtensions.RemovePod.
-    pub fn remove_pod(&self, pod: &PodObject, target: &PodObject, node_name: &str) -> Result<Status, SchedulerPanic> {
+    pub fn remove_pod(
+        &self,
+        pod: &PodObject,
+        target: &PodObject,
+        node_name: &str,
+    ) -> Result<Status, SchedulerPanic> {
         self.extension_call(Hook::RemovePod, pod, target, node_name)
     }
 
@@ -903,10 +986,15 @@ mod tests {
         // signature, or guests importing it would link here but not in production (or vice versa).
         let engine = engine().unwrap();
         let mut linker: Linker<HostState> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut HostState| &mut s.wasi).unwrap();
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut HostState| &mut s.wasi)
+            .unwrap();
         let mut wat = String::from("(module\n");
         for (name, p, r) in WASI_FUNCTIONS {
-            let t = |s: &str| s.chars().map(|c| if c == 'I' { " i64" } else { " i32" }).collect::<String>();
+            let t = |s: &str| {
+                s.chars()
+                    .map(|c| if c == 'I' { " i64" } else { " i32" })
+                    .collect::<String>()
+            };
             wat.push_str(&format!(
                 "(import \"wasi_snapshot_preview1\" \"{name}\" (func (param{}) (result{})))\n",
                 t(p),
@@ -927,7 +1015,9 @@ mod tests {
             Err("module[env] not instantiated".into())
         );
         assert_eq!(
-            check_imports(&info(r#"(module (import "k8s.io/scheduler" "nope" (func)))"#)),
+            check_imports(&info(
+                r#"(module (import "k8s.io/scheduler" "nope" (func)))"#
+            )),
             Err(r#""nope" is not exported in module "k8s.io/scheduler""#.into())
         );
         assert_eq!(

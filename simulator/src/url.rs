@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn schemes() {
         assert_eq!(fetch_guest("nothing").unwrap_err(), "invalid URL: nothing");
-        assert_eq!(fetch_guest(r"c:\foo.wasm").unwrap_err(), "unsupported URL scheme: c");
+        assert_eq!(
+            fetch_guest(r"c:\foo.wasm").unwrap_err(),
+            "unsupported URL scheme: c"
+        );
         assert_eq!(
             fetch_guest("file:///does/not/exist.wasm").unwrap_err(),
             "open /does/not/exist.wasm: no such file or directory"
@@ -92,7 +95,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("g.wasm");
         std::fs::write(&f, b"\0asm").unwrap();
-        assert_eq!(fetch_guest(&format!("file://{}", f.display())).unwrap(), b"\0asm");
+        assert_eq!(
+            fetch_guest(&format!("file://{}", f.display())).unwrap(),
+            b"\0asm"
+        );
         let cwd = std::env::current_dir().unwrap();
         let rel = pathdiff(&f, &cwd);
         assert_eq!(fetch_guest(&format!("file://{rel}")).unwrap(), b"\0asm");
@@ -117,7 +123,12 @@ mod tests {
             while r.read_line(&mut line).unwrap() > 2 {
                 line.clear();
             }
-            write!(s, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+            write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
             s.write_all(body).unwrap();
         });
         format!("http://{addr}/guest.wasm")
@@ -128,6 +139,9 @@ mod tests {
         let url = serve_once("200 OK", b"\0asm\x01\0\0\0");
         assert_eq!(fetch_guest(&url).unwrap(), b"\0asm\x01\0\0\0");
         let url = serve_once("404 Not Found", b"nope");
-        assert_eq!(fetch_guest(&url).unwrap_err(), format!("received 404 status code from \"{url}\""));
+        assert_eq!(
+            fetch_guest(&url).unwrap_err(),
+            format!("received 404 status code from \"{url}\"")
+        );
     }
 }

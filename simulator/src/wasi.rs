@@ -74,7 +74,11 @@ impl OutputStream for OutputBuffer {
 }
 
 impl tokio::io::AsyncWrite for OutputBuffer {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.lock().extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
     }

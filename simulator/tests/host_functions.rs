@@ -1,11 +1,14 @@
 //! Host functions: the buffer protocol (ABI.md §3.1), what each hook sees (§2.3), the encodings
 //! of §3.3 and the klog rules of §3.3.8.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod common;
 
 use common::{load, load_with, nodes, pod_small};
 use serde_json::json;
-use simulator::{Cluster, ClusterEvent, NodeScore, PluginArgs, PodObject, Severity, Status, WasmPlugin};
+use simulator::{
+    Cluster, ClusterEvent, NodeScore, PluginArgs, PodObject, Severity, Status, WasmPlugin,
+};
 use std::collections::BTreeMap;
 
 const CURRENT_POD: i32 = 0;
@@ -30,8 +33,12 @@ fn probe(cluster: Cluster) -> WasmPlugin {
 }
 
 fn set(p: &WasmPlugin, getter: i32, limit: i32, echo: i32) {
-    p.set_globals(&[("getter_global", getter), ("limit_global", limit), ("echo_global", echo)])
-        .unwrap();
+    p.set_globals(&[
+        ("getter_global", getter),
+        ("limit_global", limit),
+        ("echo_global", echo),
+    ])
+    .unwrap();
 }
 
 #[test]
@@ -42,10 +49,14 @@ fn grow_and_retry() {
     set(&p, CURRENT_POD, 65536, -1);
     let full = p.filter(&pod, "good-node").unwrap();
     assert_eq!(full.code as usize, pod.protobuf().len());
-    assert_eq!(full.reason.as_bytes(), pod.protobuf());
+    // (Status reasons are strings: compare the bytes as the lossy UTF-8 the host would make.)
+    assert_eq!(full.reason, String::from_utf8_lossy(pod.protobuf()));
     // Too small: the length is returned and nothing is written (the '#' filler stays).
     set(&p, CURRENT_POD, 3, 3);
-    assert_eq!(p.filter(&pod, "good-node").unwrap(), Status::new(full.code, "###"));
+    assert_eq!(
+        p.filter(&pod, "good-node").unwrap(),
+        Status::new(full.code, "###")
+    );
     // Exactly the length: written.
     set(&p, CURRENT_POD, full.code, -1);
     assert_eq!(p.filter(&pod, "good-node").unwrap(), full);
@@ -53,7 +64,10 @@ fn grow_and_retry() {
     set(&p, CURRENT_NODE_NAME, 4, 4);
     assert_eq!(p.filter(&pod, "good-node").unwrap(), Status::new(9, "####"));
     set(&p, CURRENT_NODE_NAME, 9, -1);
-    assert_eq!(p.filter(&pod, "good-node").unwrap(), Status::new(9, "good-node"));
+    assert_eq!(
+        p.filter(&pod, "good-node").unwrap(),
+        Status::new(9, "good-node")
+    );
     assert_eq!(p.stats().host("k8s.io/scheduler.currentPod"), 3);
     assert_eq!(p.stats().host("k8s.io/scheduler.currentNodeName"), 2);
 }
@@ -63,12 +77,26 @@ fn empty_values_return_zero() {
     let p = probe(Cluster::new());
     let pod = pod_small();
     // No target pod outside addpod/removepod, no node name in prefilter, no config… all 0.
-    for getter in [TARGET_POD, CURRENT_NODE_NAME, NODE, NODE_LIST] {
+    for getter in [TARGET_POD, CURRENT_NODE_NAME, NODE] {
         set(&p, getter, 65536, 2);
-        assert_eq!(p.pre_filter(&pod).unwrap().0, Status::new(0, "##"), "getter {getter}");
+        assert_eq!(
+            p.pre_filter(&pod).unwrap().0,
+            Status::new(0, "##"),
+            "getter {getter}"
+        );
     }
+    // A NodeList always has its (empty) ListMeta: 8 bytes even with no nodes.
+    set(&p, NODE_LIST, 65536, -1);
+    assert_eq!(
+        p.pre_filter(&pod).unwrap().0,
+        Status::new(8, "\n\u{6}\n\0\u{12}\0\u{1a}\0")
+    );
     // JSON getters are never empty.
-    for (getter, json) in [(FILTERED_NODE_LIST, "[]"), (NODE_TO_STATUS_MAP, "{}"), (NODE_SCORE_LIST, "{}")] {
+    for (getter, json) in [
+        (FILTERED_NODE_LIST, "[]"),
+        (NODE_TO_STATUS_MAP, "{}"),
+        (NODE_SCORE_LIST, "{}"),
+    ] {
         set(&p, getter, 65536, -1);
         assert_eq!(p.pre_filter(&pod).unwrap().0, Status::new(2, json));
     }
@@ -86,16 +114,29 @@ fn context_per_hook() {
     assert_eq!(p.score(&pod, "n2").unwrap().1.reason, "n2");
     assert_eq!(p.reserve(&pod, "n3").unwrap().reason, "n3");
     assert_eq!(p.permit(&pod, "n4").unwrap().0.reason, "n4");
+    // Permit pinned the instance (with its globals) to the pod's binding cycle: the binding hooks
+    // run there, the next scheduling call on a fresh instance.
+    assert_eq!(p.pre_bind(&pod, "n6").unwrap().reason, "n6");
+    assert_eq!(p.bind(&pod, "n7").unwrap().reason, "n7");
+    assert_eq!(p.instance_count(), 1);
+    set(&p, CURRENT_NODE_NAME, 256, -1);
+    assert_eq!(p.instance_count(), 2);
     assert_eq!(p.add_pod(&pod, &target, "n5").unwrap().reason, "n5");
     assert_eq!(p.pre_filter(&pod).unwrap().0.code, 0);
     assert_eq!(p.pre_score(&pod, &["n1"]).unwrap().code, 0);
 
     set(&p, TARGET_POD, 65536, -1);
-    assert_eq!(p.remove_pod(&pod, &target, "n1").unwrap().reason.as_bytes(), target.protobuf());
+    assert_eq!(
+        p.remove_pod(&pod, &target, "n1").unwrap().reason,
+        String::from_utf8_lossy(target.protobuf())
+    );
     assert_eq!(p.filter(&pod, "n1").unwrap().code, 0);
 
     set(&p, FILTERED_NODE_LIST, 65536, -1);
-    assert_eq!(p.pre_score(&pod, &["n2", "a<b>&c"]).unwrap().reason, r#"["n2","a\u003cb\u003e\u0026c"]"#);
+    assert_eq!(
+        p.pre_score(&pod, &["n2", "a<b>&c"]).unwrap().reason,
+        r#"["n2","a\u003cb\u003e\u0026c"]"#
+    );
 
     set(&p, NODE_TO_STATUS_MAP, 65536, -1);
     let map = BTreeMap::from([("n2".to_string(), 3), ("n1".to_string(), 2)]);
@@ -104,17 +145,15 @@ fn context_per_hook() {
 
     set(&p, NODE_SCORE_LIST, 65536, -1);
     let mut scores = [NodeScore::new("n2", 5), NodeScore::new("n1", 10)];
-    assert_eq!(p.normalize_score(&pod, &mut scores).unwrap().reason, r#"{"n1":10,"n2":5}"#);
+    assert_eq!(
+        p.normalize_score(&pod, &mut scores).unwrap().reason,
+        r#"{"n1":10,"n2":5}"#
+    );
 
     set(&p, GET_CONFIG, 65536, -1);
     assert_eq!(p.filter(&pod, "n1").unwrap().reason, r#"{"a": "<b>"}"#);
     set(&p, SEVERITY, 0, 0);
     assert_eq!(p.filter(&pod, "n1").unwrap().code, 2);
-
-    // Binding hooks see their pod and node too.
-    set(&p, CURRENT_NODE_NAME, 256, -1);
-    assert_eq!(p.pre_bind(&pod, "n6").unwrap().reason, "n6");
-    assert_eq!(p.bind(&pod, "n7").unwrap().reason, "n7");
 }
 
 #[test]
@@ -129,7 +168,10 @@ fn nodes_from_the_snapshot() {
     let p = probe(cluster);
     let pod = pod_small();
     set(&p, NODE, 65536, -1);
-    assert_eq!(p.filter(&pod, "n1").unwrap().reason.as_bytes(), n1);
+    assert_eq!(
+        p.filter(&pod, "n1").unwrap().reason,
+        String::from_utf8_lossy(&n1)
+    );
     assert_eq!(p.filter(&pod, "zz").unwrap(), Status::new(0, ""));
     set(&p, NODE_LIST, 65536, -1);
     let list = p.filter(&pod, "n1").unwrap();
@@ -140,9 +182,12 @@ fn nodes_from_the_snapshot() {
         want.push(n.len() as u8);
         want.extend_from_slice(n);
     }
-    assert_eq!(list.reason.as_bytes(), want);
+    assert_eq!(list.reason, String::from_utf8_lossy(&want));
     set(&p, NODE_IMAGE_STATES, 65536, -1);
-    assert_eq!(p.filter(&pod, "n1").unwrap().reason, r#"{"img:1":{"Size":5,"NumNodes":1,"Nodes":null}}"#);
+    assert_eq!(
+        p.filter(&pod, "n1").unwrap().reason,
+        r#"{"img:1":{"Size":5,"NumNodes":1,"Nodes":null}}"#
+    );
     assert_eq!(p.filter(&pod, "n2").unwrap().reason, "{}");
     // A new snapshot is visible to the next call.
     p.set_cluster(nodes(&["n9"]));
@@ -170,37 +215,71 @@ fn results() {
     assert_eq!(
         p.events_to_register().unwrap(),
         [
-            ClusterEvent { resource: "Pod".into(), action_type: 1 },
-            ClusterEvent { resource: "*".into(), action_type: 63 },
-            ClusterEvent { resource: "EventResource(42)".into(), action_type: 2 },
+            ClusterEvent {
+                resource: "Pod".into(),
+                action_type: 1
+            },
+            ClusterEvent {
+                resource: "*".into(),
+                action_type: 63
+            },
+            ClusterEvent {
+                resource: "EventResource(42)".into(),
+                action_type: 2
+            },
         ]
     );
     p.set_globals(&[("events_len_global", 7)]).unwrap();
-    assert_eq!(p.events_to_register().unwrap(), ClusterEvent::default_list());
+    assert_eq!(
+        p.events_to_register().unwrap(),
+        ClusterEvent::default_list()
+    );
 
     // NUL list: empty elements and the unterminated tail are dropped.
-    assert_eq!(p.pre_filter(&pod).unwrap(), (Status::success(), Some(vec!["a".into(), "two".into()])));
+    assert_eq!(
+        p.pre_filter(&pod).unwrap(),
+        (Status::success(), Some(vec!["a".into(), "two".into()]))
+    );
     p.set_globals(&[("names_len_global", 2)]).unwrap();
-    assert_eq!(p.pre_filter(&pod).unwrap(), (Status::success(), Some(vec!["a".into()])));
+    assert_eq!(
+        p.pre_filter(&pod).unwrap(),
+        (Status::success(), Some(vec!["a".into()]))
+    );
     p.set_globals(&[("names_len_global", 0)]).unwrap();
     assert_eq!(p.pre_filter(&pod).unwrap(), (Status::success(), None));
 
     let (r, s) = p.post_filter(&pod, &BTreeMap::new()).unwrap();
     let r = r.unwrap();
-    assert_eq!((r.nominated_node_name.as_str(), r.nominating_mode, s), ("good-node", 1, Status::success()));
+    assert_eq!(
+        (r.nominated_node_name.as_str(), r.nominating_mode, s),
+        ("good-node", 1, Status::success())
+    );
 
     // An unreadable reason is replaced, not a trap.
-    assert_eq!(p.filter(&pod, "n").unwrap(), Status::new(2, "BUG: out of memory reading message"));
+    assert_eq!(
+        p.filter(&pod, "n").unwrap(),
+        Status::new(2, "BUG: out of memory reading message")
+    );
     // The last reason wins; a reason sent with code 0 is kept.
     assert_eq!(p.score(&pod, "n").unwrap(), (7, Status::new(0, "second")));
-    assert_eq!(p.reserve(&pod, "n").unwrap(), Status::new(0, "sent with success"));
+    assert_eq!(
+        p.reserve(&pod, "n").unwrap(),
+        Status::new(0, "sent with success")
+    );
 
     // Events.
     assert!(p.pre_score(&pod, &["n"]).unwrap().is_success());
     let ev = p.events();
     assert_eq!(ev.len(), 1);
-    assert_eq!(ev[0].fake_recorder_message(), "good-pod Normal Checked PreScore 100% fine");
-    assert_eq!(p.stats().host("k8s.io/scheduler.handle.eventrecorder.eventf"), 1);
+    assert_eq!(
+        ev[0].fake_recorder_message(),
+        "good-pod Normal Checked PreScore 100% fine"
+    );
+    assert_eq!(
+        p.stats()
+            .host("k8s.io/scheduler.handle.eventrecorder.eventf"),
+        1
+    );
 }
 
 #[test]
@@ -217,13 +296,19 @@ fn normalized_scores() {
     for (doc, what) in [(1, "{}"), (2, "null")] {
         p.set_globals(&[("json_global", doc)]).unwrap();
         let mut s = input();
-        assert!(p.normalize_score(&pod, &mut s).unwrap().is_success(), "{what}");
+        assert!(
+            p.normalize_score(&pod, &mut s).unwrap().is_success(),
+            "{what}"
+        );
         assert_eq!(s, input(), "{what} keeps the input");
     }
 
     p.set_globals(&[("json_global", 3)]).unwrap();
     let e = p.normalize_score(&pod, &mut input()).unwrap_err();
-    assert_eq!(e.message, "size mismatch: scores has 2 elements, but updatedScores has 1 elements");
+    assert_eq!(
+        e.message,
+        "size mismatch: scores has 2 elements, but updatedScores has 1 elements"
+    );
 
     // Invalid JSON panics the host inside the call: a trap, so status Error… and a nil list.
     p.set_globals(&[("json_global", 4)]).unwrap();
@@ -238,7 +323,10 @@ fn normalized_scores() {
 }
 
 fn klog_plugin(log_severity: i32) -> WasmPlugin {
-    let args = PluginArgs { log_severity, ..PluginArgs::default() };
+    let args = PluginArgs {
+        log_severity,
+        ..PluginArgs::default()
+    };
     load_with("test/klog", args, Cluster::new()).unwrap()
 }
 
@@ -251,7 +339,10 @@ fn log_all(p: &WasmPlugin, sev: i32) -> Vec<(Severity, String)> {
     p.pre_score(&pod, &["n"]).unwrap();
     p.score(&pod, "n").unwrap();
     p.reserve(&pod, "n").unwrap();
-    p.take_logs().into_iter().map(|l| (l.severity, l.text)).collect()
+    p.take_logs()
+        .into_iter()
+        .map(|l| (l.severity, l.text))
+        .collect()
 }
 
 #[test]
@@ -261,9 +352,15 @@ fn klog_formats() {
         log_all(&p, 0),
         [
             (Severity::Info, "unstructured message".to_string()),
-            (Severity::Info, r#""structured" pod="good-pod" node="n1""#.to_string()),
+            (
+                Severity::Info,
+                r#""structured" pod="good-pod" node="n1""#.to_string()
+            ),
             (Severity::Info, "no kvs".to_string()),
-            (Severity::Info, "\"shifted\" a=\"b\" c=\"m\" multi\nline=\"(MISSING)\"".to_string()),
+            (
+                Severity::Info,
+                "\"shifted\" a=\"b\" c=\"m\" multi\nline=\"(MISSING)\"".to_string()
+            ),
         ]
     );
     assert_eq!(p.stats().host("k8s.io/klog.log"), 2);
@@ -279,8 +376,14 @@ fn klog_severity_quirks() {
     assert_eq!(
         errors,
         [
-            (Severity::Error, r#""structured" pod="good-pod" node="n1""#.to_string()),
-            (Severity::Error, "\"shifted\" a=\"b\" c=\"m\" multi\nline=\"(MISSING)\"".to_string()),
+            (
+                Severity::Error,
+                r#""structured" pod="good-pod" node="n1""#.to_string()
+            ),
+            (
+                Severity::Error,
+                "\"shifted\" a=\"b\" c=\"m\" multi\nline=\"(MISSING)\"".to_string()
+            ),
         ],
         "Error through `log` is lost at the default level; `logs` without kvs follows `log`"
     );
@@ -291,7 +394,10 @@ fn klog_severity_quirks() {
     let p = klog_plugin(2);
     assert_eq!(
         log_all(&p, 0),
-        [(Severity::Info, "unstructured message".to_string()), (Severity::Info, "no kvs".to_string())]
+        [
+            (Severity::Info, "unstructured message".to_string()),
+            (Severity::Info, "no kvs".to_string())
+        ]
     );
     assert_eq!(log_all(&p, 2).len(), 4);
 }
@@ -324,16 +430,29 @@ fn waiting_pods() {
           (i64.store (i32.const 64) (i64.const -1))
           (call $get (i32.const 0) (i32.const 11) (i32.const 64) (i32.const 1024))
           (i64.load (i32.const 64))))"#;
-    let p = WasmPlugin::from_bytes("w", &wat::parse_str(wat).unwrap(), &PluginArgs::default(), Cluster::new()).unwrap();
+    let p = WasmPlugin::from_bytes(
+        "w",
+        &wat::parse_str(wat).unwrap(),
+        &PluginArgs::default(),
+        Cluster::new(),
+    )
+    .unwrap();
     let pod = pod_small();
     assert_eq!(p.filter(&pod, "n").unwrap().code, 0);
-    assert_eq!(p.score(&pod, "n").unwrap(), (0, Status::success()), "not found: 8 zero bytes");
+    assert_eq!(
+        p.score(&pod, "n").unwrap(),
+        (0, Status::success()),
+        "not found: 8 zero bytes"
+    );
     let waiting = common::pod("handle-pod", "handle-test");
     p.add_waiting_pod(waiting.clone());
     // Found: the pod is written (its first 8 bytes read back as the i64).
     let first = u64::from_le_bytes(waiting.protobuf()[..8].try_into().unwrap());
     let (score, status) = p.score(&pod, "n").unwrap();
-    assert_eq!((u64::from(score as i32 as u32) << 32) | u64::from(status.code as u32), first);
+    assert_eq!(
+        (u64::from(score as i32 as u32) << 32) | u64::from(status.code as u32),
+        first
+    );
     assert_eq!(p.filter(&pod, "n").unwrap().code, 1);
     assert_eq!(p.rejected_waiting_pods(), ["handle-test"]);
     assert_eq!(p.filter(&pod, "n").unwrap().code, 0);

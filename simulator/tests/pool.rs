@@ -1,4 +1,5 @@
 //! The instance pool of ABI.md §1.3, with upstream's pool tests (§6.2) and the hazards §1.3 lists.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod common;
 
@@ -122,7 +123,11 @@ fn one_sided_reserve_is_a_nil_call() {
     let p = load("test/one_sided_reserve").unwrap();
     assert!(p.reserve(&pod("a", "uid-a"), "n").is_ok());
     let e = p.unreserve(&pod("a", "uid-a"), "n").unwrap_err();
-    assert!(e.message.starts_with("runtime error: invalid memory address or nil pointer dereference"), "{e}");
+    assert!(
+        e.message
+            .starts_with("runtime error: invalid memory address or nil pointer dereference"),
+        "{e}"
+    );
 }
 
 #[test]

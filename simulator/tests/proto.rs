@@ -1,5 +1,6 @@
 //! The JSON → protobuf encoding of pods and nodes (ABI.md §3.3.1, §4), checked byte by byte for
 //! small objects and by decoding with k8s-pb (prost) for realistic ones.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 use k8s_pb::api::core::v1::{Node, NodeList, Pod};
 use prost::Message;
@@ -8,12 +9,17 @@ use simulator::{Cluster, PodObject, canonical_quantity};
 
 fn node_bytes(v: &Value) -> Vec<u8> {
     let c = Cluster::from_nodes_json(std::slice::from_ref(v)).unwrap();
-    let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let name = v
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     c.node_protobuf(name).unwrap().to_vec()
 }
 
 /// Empty ObjectMeta strings 2..6, generation 0 and an empty creationTimestamp, after the name.
-const META_TAIL: [u8; 14] = [0x12, 0, 0x1a, 0, 0x22, 0, 0x2a, 0, 0x32, 0, 0x38, 0, 0x42, 0];
+const META_TAIL: [u8; 14] = [
+    0x12, 0, 0x1a, 0, 0x22, 0, 0x2a, 0, 0x32, 0, 0x38, 0, 0x42, 0,
+];
 
 #[test]
 fn small_node_bytes() {
@@ -43,8 +49,8 @@ fn small_pod_bytes() {
     let b = pod.protobuf();
     // metadata
     let meta: &[u8] = &[
-        0x0a, 1, b'p', 0x12, 0, 0x1a, 2, b'n', b's', 0x22, 0, 0x2a, 1, b'u', 0x32, 0, 0x38, 0, 0x42, 0,
-        // labels, sorted by key: {a: 1}, {b: 2}
+        0x0a, 1, b'p', 0x12, 0, 0x1a, 2, b'n', b's', 0x22, 0, 0x2a, 1, b'u', 0x32, 0, 0x38, 0,
+        0x42, 0, // labels, sorted by key: {a: 1}, {b: 2}
         0x5a, 6, 0x0a, 1, b'a', 0x12, 1, b'1', 0x5a, 6, 0x0a, 1, b'b', 0x12, 1, b'2',
     ];
     assert_eq!(&b[..2], &[0x0a, meta.len() as u8]);
@@ -52,7 +58,9 @@ fn small_pod_bytes() {
     let spec = &b[2 + meta.len()..];
     assert_eq!(spec[0], 0x12);
     // priority -1 is a 10-byte varint under key c8 01.
-    let prio = [0xc8, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    let prio = [
+        0xc8, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    ];
     assert!(spec.windows(prio.len()).any(|w| w == prio), "{spec:02x?}");
     // nodeName "n" under key 52.
     assert!(spec.windows(3).any(|w| w == [0x52, 1, b'n']));
@@ -99,53 +107,135 @@ fn realistic_pod() -> Value {
 #[test]
 fn realistic_pod_decodes_with_k8s_pb() {
     let pod = PodObject::from_json(&realistic_pod()).unwrap();
-    assert_eq!((pod.uid(), pod.name(), pod.namespace()), ("0b5f1c2e", "nginx", "default"));
+    assert_eq!(
+        (pod.uid(), pod.name(), pod.namespace()),
+        ("0b5f1c2e", "nginx", "default")
+    );
     let p = Pod::decode(pod.protobuf()).unwrap();
     let meta = p.metadata.unwrap();
     assert_eq!(meta.name.as_deref(), Some("nginx"));
-    assert_eq!(meta.generate_name.as_deref(), Some(""), "non-pointer strings are emitted empty");
+    assert_eq!(
+        meta.generate_name.as_deref(),
+        Some(""),
+        "non-pointer strings are emitted empty"
+    );
     assert_eq!(meta.generation, Some(3));
-    assert_eq!(meta.creation_timestamp.unwrap().seconds, Some(1_731_606_564));
+    assert_eq!(
+        meta.creation_timestamp.unwrap().seconds,
+        Some(1_731_606_564)
+    );
     assert_eq!(meta.labels["tier"], "front");
-    assert_eq!(meta.annotations["scheduler.wasmkwokwizardry.io/regex"], "kubecon-.*");
+    assert_eq!(
+        meta.annotations["scheduler.wasmkwokwizardry.io/regex"],
+        "kubecon-.*"
+    );
     let owner = &meta.owner_references[0];
-    assert_eq!((owner.kind.as_deref(), owner.controller, owner.block_owner_deletion), (Some("ReplicaSet"), Some(true), Some(true)));
+    assert_eq!(
+        (
+            owner.kind.as_deref(),
+            owner.controller,
+            owner.block_owner_deletion
+        ),
+        (Some("ReplicaSet"), Some(true), Some(true))
+    );
     assert_eq!(meta.finalizers, ["f1", "f2"]);
-    assert!(meta.managed_fields.is_empty(), "kube-scheduler strips managedFields");
+    assert!(
+        meta.managed_fields.is_empty(),
+        "kube-scheduler strips managedFields"
+    );
 
     let spec = p.spec.unwrap();
     let c = &spec.containers[0];
     assert_eq!(c.image.as_deref(), Some("nginx:1.25"));
     assert_eq!(c.ports[0].container_port, Some(80));
     let res = c.resources.as_ref().unwrap();
-    let q = |m: &std::collections::BTreeMap<String, k8s_pb::apimachinery::pkg::api::resource::Quantity>, k: &str| {
-        m[k].string.clone().unwrap()
-    };
+    let q = |m: &std::collections::BTreeMap<
+        String,
+        k8s_pb::apimachinery::pkg::api::resource::Quantity,
+    >,
+             k: &str| { m[k].string.clone().unwrap() };
     assert_eq!(q(&res.requests, "cpu"), "500m");
     assert_eq!(q(&res.requests, "memory"), "1536Mi");
     assert_eq!(q(&res.limits, "cpu"), "1");
     assert_eq!(q(&res.limits, "memory"), "2Gi");
-    let port = c.readiness_probe.as_ref().unwrap().handler.as_ref().unwrap().http_get.as_ref().unwrap().port.clone().unwrap();
-    assert_eq!((port.r#type, port.int_val, port.str_val.as_deref()), (Some(0), Some(8080), Some("")));
-    let port = c.liveness_probe.as_ref().unwrap().handler.as_ref().unwrap().http_get.as_ref().unwrap().port.clone().unwrap();
-    assert_eq!((port.r#type, port.str_val.as_deref()), (Some(1), Some("http")));
+    let port = c
+        .readiness_probe
+        .as_ref()
+        .unwrap()
+        .handler
+        .as_ref()
+        .unwrap()
+        .http_get
+        .as_ref()
+        .unwrap()
+        .port
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (port.r#type, port.int_val, port.str_val.as_deref()),
+        (Some(0), Some(8080), Some(""))
+    );
+    let port = c
+        .liveness_probe
+        .as_ref()
+        .unwrap()
+        .handler
+        .as_ref()
+        .unwrap()
+        .http_get
+        .as_ref()
+        .unwrap()
+        .port
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (port.r#type, port.str_val.as_deref()),
+        (Some(1), Some("http"))
+    );
     assert_eq!(spec.init_containers[0].name.as_deref(), Some("init"));
     assert_eq!(spec.node_selector["disk"], "ssd");
-    let term = &spec.affinity.unwrap().node_affinity.unwrap().required_during_scheduling_ignored_during_execution.unwrap().node_selector_terms[0];
+    let term = &spec
+        .affinity
+        .unwrap()
+        .node_affinity
+        .unwrap()
+        .required_during_scheduling_ignored_during_execution
+        .unwrap()
+        .node_selector_terms[0];
     assert_eq!(term.match_expressions[0].values, ["a", "b"]);
     let t = &spec.tolerations[0];
-    assert_eq!((t.effect.as_deref(), t.toleration_seconds), (Some("NoSchedule"), Some(30)));
-    assert_eq!((spec.priority, spec.priority_class_name.as_deref()), (Some(1000), Some("high")));
+    assert_eq!(
+        (t.effect.as_deref(), t.toleration_seconds),
+        (Some("NoSchedule"), Some(30))
+    );
+    assert_eq!(
+        (spec.priority, spec.priority_class_name.as_deref()),
+        (Some(1000), Some("high"))
+    );
     assert_eq!(spec.overhead["cpu"].string.as_deref(), Some("100m"));
     assert_eq!(spec.termination_grace_period_seconds, Some(30));
-    assert_eq!(spec.active_deadline_seconds, None, "pointers are omitted when unset");
-    assert_eq!(spec.host_network, Some(false), "non-pointer bools are emitted");
+    assert_eq!(
+        spec.active_deadline_seconds, None,
+        "pointers are omitted when unset"
+    );
+    assert_eq!(
+        spec.host_network,
+        Some(false),
+        "non-pointer bools are emitted"
+    );
     assert_eq!(spec.node_name.as_deref(), Some(""));
 
     let status = p.status.unwrap();
-    assert_eq!((status.phase.as_deref(), status.qos_class.as_deref()), (Some("Pending"), Some("Burstable")));
+    assert_eq!(
+        (status.phase.as_deref(), status.qos_class.as_deref()),
+        (Some("Pending"), Some("Burstable"))
+    );
     let cond = &status.conditions[0];
-    assert_eq!(cond.last_transition_time.as_ref().map(|t| t.seconds), Some(None), "zero Time is an empty message");
+    assert_eq!(
+        cond.last_transition_time.as_ref().map(|t| t.seconds),
+        Some(None),
+        "zero Time is an empty message"
+    );
 }
 
 #[test]
@@ -154,7 +244,10 @@ fn scenario_nodes_decode_with_k8s_pb() {
         serde_json::from_str(include_str!("data/kubecon-na-2024-wizards.json")).unwrap();
     let nodes = scenario["nodes"].as_array().unwrap();
     let cluster = Cluster::from_nodes_json(nodes).unwrap();
-    assert_eq!(cluster.node_names(), ["oz-1", "oz-2", "phoenix-1", "phoenix-2"]);
+    assert_eq!(
+        cluster.node_names(),
+        ["oz-1", "oz-2", "phoenix-1", "phoenix-2"]
+    );
     for name in cluster.node_names() {
         let n = Node::decode(cluster.node_protobuf(name).unwrap()).unwrap();
         assert_eq!(n.metadata.as_ref().unwrap().name.as_deref(), Some(name));
@@ -162,7 +255,10 @@ fn scenario_nodes_decode_with_k8s_pb() {
         assert_eq!(status.capacity["memory"].string.as_deref(), Some("32Gi"));
         assert_eq!(status.allocatable["pods"].string.as_deref(), Some("110"));
         assert_eq!(status.conditions[0].r#type.as_deref(), Some("Ready"));
-        assert_eq!(status.node_info.unwrap().kubelet_version.as_deref(), Some(""));
+        assert_eq!(
+            status.node_info.unwrap().kubelet_version.as_deref(),
+            Some("")
+        );
         assert_eq!(n.spec.unwrap().unschedulable, Some(false));
     }
     let list = NodeList::decode(nodes_list_bytes(&cluster).as_slice()).unwrap();
@@ -203,8 +299,14 @@ fn node_spec_and_status_fields() {
     let spec = n.spec.unwrap();
     assert_eq!(spec.unschedulable, Some(true));
     let taint = &spec.taints[0];
-    assert_eq!((taint.key.as_deref(), taint.effect.as_deref()), (Some("k"), Some("NoSchedule")));
-    assert_eq!(taint.time_added.as_ref().unwrap().seconds, Some(1_704_067_200));
+    assert_eq!(
+        (taint.key.as_deref(), taint.effect.as_deref()),
+        (Some("k"), Some("NoSchedule"))
+    );
+    assert_eq!(
+        taint.time_added.as_ref().unwrap().seconds,
+        Some(1_704_067_200)
+    );
     assert_eq!(spec.pod_cid_rs, ["10.0.0.0/24"]);
     let st = n.status.unwrap();
     assert_eq!(st.allocatable["cpu"].string.as_deref(), Some("3900m"));
@@ -212,18 +314,34 @@ fn node_spec_and_status_fields() {
     assert_eq!(st.images[0].names, ["nginx:1.25", "nginx@sha256:abc"]);
     assert_eq!(st.images[0].size_bytes, Some(123_456_789));
     let info = st.node_info.unwrap();
-    assert_eq!((info.kubelet_version.as_deref(), info.architecture.as_deref()), (Some("v1.33.4"), Some("amd64")));
+    assert_eq!(
+        (
+            info.kubelet_version.as_deref(),
+            info.architecture.as_deref()
+        ),
+        (Some("v1.33.4"), Some("amd64"))
+    );
     assert_eq!(n.metadata.unwrap().labels["zone"], "a");
 }
 
 #[test]
 fn invalid_objects_are_errors() {
     let e = PodObject::from_json(&json!({"spec": {"nodeName": 3}})).unwrap_err();
-    assert_eq!(e.to_string(), "json: cannot unmarshal number into Go struct field Pod.spec.nodeName of type string");
+    assert_eq!(
+        e.to_string(),
+        "json: cannot unmarshal number into Go struct field Pod.spec.nodeName of type string"
+    );
     let e = PodObject::from_json(&json!({"spec": {"priority": 1.5}})).unwrap_err();
-    assert_eq!(e.to_string(), "Pod.spec.priority: json: cannot unmarshal number 1.5 into Go value of type int32");
+    assert_eq!(
+        e.to_string(),
+        "Pod.spec.priority: json: cannot unmarshal number 1.5 into Go value of type int32"
+    );
     let e = PodObject::from_json(&json!({"spec": {"overhead": {"cpu": "1x"}}})).unwrap_err();
-    assert!(e.to_string().starts_with("Pod.spec.overhead: quantities must match the regular expression"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("Pod.spec.overhead: quantities must match the regular expression"),
+        "{e}"
+    );
     assert!(PodObject::from_json(&json!([])).is_err());
 }
 

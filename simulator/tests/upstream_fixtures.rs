@@ -1,5 +1,6 @@
 //! The upstream `.wat` fixtures of ABI.md §6.1, reproduced in tests/fixtures, with the texts the
 //! production host gives for them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod common;
 
@@ -22,7 +23,10 @@ fn not_plugin() {
 
 #[test]
 fn hooks_without_their_group() {
-    for f in ["error/prescore_without_score", "error/scoreextensions_without_score"] {
+    for f in [
+        "error/prescore_without_score",
+        "error/scoreextensions_without_score",
+    ] {
         assert_eq!(
             load(f).unwrap_err().to_string(),
             "wasm: filter, score, reserve, permit or bind must be exported",
@@ -52,14 +56,20 @@ fn panic_on_enqueue_panics_the_scheduler() {
     let p = load("error/panic_on_enqueue").unwrap();
     let e = p.events_to_register().unwrap_err();
     assert_eq!(e.message, panic_message("enqueue", "panic_on_enqueue.$1()"));
-    assert!(e.to_string().starts_with("the real kube-scheduler would panic here: wasm: enqueue error: panic!"));
+    assert!(
+        e.to_string()
+            .starts_with("the real kube-scheduler would panic here: wasm: enqueue error: panic!")
+    );
 }
 
 #[test]
 fn panic_on_prefilter() {
     let p = load("error/panic_on_prefilter").unwrap();
     let (status, nodes) = p.pre_filter(&pod_small()).unwrap();
-    assert_eq!(status, Status::error(panic_message("prefilter", "panic_on_prefilter.$1() i32")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("prefilter", "panic_on_prefilter.$1() i32"))
+    );
     assert_eq!(nodes, None);
 }
 
@@ -70,7 +80,10 @@ fn panic_on_filter() {
     assert_eq!(g.to_string(), "F");
     let status = p.filter(&pod_small(), "good-node").unwrap();
     assert_eq!(status.code, Status::ERROR);
-    assert_eq!(status.reason, panic_message("filter", "panic_on_filter.$1() i32"));
+    assert_eq!(
+        status.reason,
+        panic_message("filter", "panic_on_filter.$1() i32")
+    );
 }
 
 #[test]
@@ -78,14 +91,20 @@ fn panic_on_postfilter() {
     let p = load("error/panic_on_postfilter").unwrap();
     let (result, status) = p.post_filter(&pod_small(), &BTreeMap::new()).unwrap();
     assert_eq!(result, None);
-    assert_eq!(status, Status::error(panic_message("postfilter", "panic_on_postfilter.$1() i64")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("postfilter", "panic_on_postfilter.$1() i64"))
+    );
 }
 
 #[test]
 fn panic_on_prescore() {
     let p = load("error/panic_on_prescore").unwrap();
     let status = p.pre_score(&pod_small(), &["good-node"]).unwrap();
-    assert_eq!(status, Status::error(panic_message("prescore", "panic_on_prescore.$1() i32")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("prescore", "panic_on_prescore.$1() i32"))
+    );
 }
 
 #[test]
@@ -93,7 +112,10 @@ fn panic_on_score() {
     let p = load("error/panic_on_score").unwrap();
     let (score, status) = p.score(&pod_small(), "good-node").unwrap();
     assert_eq!(score, 0);
-    assert_eq!(status, Status::error(panic_message("score", "panic_on_score.$1() i64")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("score", "panic_on_score.$1() i64"))
+    );
 }
 
 #[test]
@@ -103,26 +125,38 @@ fn panic_on_scoreextensions() {
     let status = p.normalize_score(&pod_small(), &mut []).unwrap();
     assert_eq!(
         status,
-        Status::error(panic_message("normalizescore", "panic_on_scoreextensions.$1() i32"))
+        Status::error(panic_message(
+            "normalizescore",
+            "panic_on_scoreextensions.$1() i32"
+        ))
     );
     // With scores, the failed call returns a nil list and the host's size check panics.
     let mut scores = [NodeScore::new("good-node", 1)];
     let e = p.normalize_score(&pod_small(), &mut scores).unwrap_err();
-    assert_eq!(e.message, "size mismatch: scores has 1 elements, but updatedScores has 0 elements");
+    assert_eq!(
+        e.message,
+        "size mismatch: scores has 1 elements, but updatedScores has 0 elements"
+    );
 }
 
 #[test]
 fn panic_on_reserve() {
     let p = load("error/panic_on_reserve").unwrap();
     let status = p.reserve(&pod_small(), "good-node").unwrap();
-    assert_eq!(status, Status::error(panic_message("reserve", "panic_on_reserve.$1() i32")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("reserve", "panic_on_reserve.$1() i32"))
+    );
 }
 
 #[test]
 fn panic_on_permit() {
     let p = load("error/panic_on_permit").unwrap();
     let (status, timeout) = p.permit(&pod_small(), "good-node").unwrap();
-    assert_eq!(status, Status::error(panic_message("permit", "panic_on_permit.$1() i64")));
+    assert_eq!(
+        status,
+        Status::error(panic_message("permit", "panic_on_permit.$1() i64"))
+    );
     assert_eq!(timeout, Duration::ZERO);
     // Permit moved the instance to the binding cycle anyway.
     assert_eq!(p.binding_pod_uids(), [pod_small().uid()]);
@@ -131,7 +165,11 @@ fn panic_on_permit() {
 #[test]
 fn panic_on_prebind_and_bind() {
     for (file, export, frame) in [
-        ("error/panic_on_prebind", "prebind", "panic_on_prebind.$1() i32"),
+        (
+            "error/panic_on_prebind",
+            "prebind",
+            "panic_on_prebind.$1() i32",
+        ),
         ("error/panic_on_bind", "bind", "panic_on_bind.$1() i32"),
     ] {
         let p = load(file).unwrap();
@@ -167,11 +205,17 @@ fn panic_on_prefilterextensions() {
     let target = common::pod("bad-pod", "bad-pod-uid");
     assert_eq!(
         p.add_pod(&pod_small(), &target, "good-node").unwrap(),
-        Status::error(panic_message("addpod", "panic_on_prefilterextensions.$1() i32"))
+        Status::error(panic_message(
+            "addpod",
+            "panic_on_prefilterextensions.$1() i32"
+        ))
     );
     assert_eq!(
         p.remove_pod(&pod_small(), &target, "good-node").unwrap(),
-        Status::error(panic_message("removepod", "panic_on_prefilterextensions.$2() i32"))
+        Status::error(panic_message(
+            "removepod",
+            "panic_on_prefilterextensions.$2() i32"
+        ))
     );
 }
 
@@ -199,7 +243,8 @@ const EXTREMES: [i32; 2] = [i32::MIN, i32::MAX];
 fn status_codes_pass_through_unchanged() {
     let pod = pod_small();
     for code in EXTREMES {
-        let set = |p: &simulator::WasmPlugin| p.set_globals(&[("status_code_global", code)]).unwrap();
+        let set =
+            |p: &simulator::WasmPlugin| p.set_globals(&[("status_code_global", code)]).unwrap();
 
         let p = load("test/prefilter_from_global").unwrap();
         set(&p);
@@ -244,7 +289,10 @@ fn score_and_status_unpacking() {
     for v in EXTREMES {
         let p = load("test/score_from_global").unwrap();
         p.set_globals(&[("score_global", v)]).unwrap();
-        assert_eq!(p.score(&pod, "good-node").unwrap(), (i64::from(v), Status::success()));
+        assert_eq!(
+            p.score(&pod, "good-node").unwrap(),
+            (i64::from(v), Status::success())
+        );
         let p = load("test/score_from_global").unwrap();
         p.set_globals(&[("status_code_global", v)]).unwrap();
         assert_eq!(p.score(&pod, "good-node").unwrap(), (0, Status::new(v, "")));
@@ -263,7 +311,10 @@ fn postfilter_unpacking() {
         p.set_globals(&[("nominating_mode_global", v)]).unwrap();
         let (r, s) = p.post_filter(&pod, &BTreeMap::new()).unwrap();
         let r = r.unwrap();
-        assert_eq!((r.nominating_mode, r.nominated_node_name.as_str(), s.code), (v, "", 0));
+        assert_eq!(
+            (r.nominating_mode, r.nominated_node_name.as_str(), s.code),
+            (v, "", 0)
+        );
     }
 }
 
@@ -273,14 +324,21 @@ fn permit_unpacking() {
     for v in EXTREMES {
         let p = load("test/permit_from_global").unwrap();
         p.set_globals(&[("status_code_global", v)]).unwrap();
-        assert_eq!(p.permit(&pod, "good-node").unwrap(), (Status::new(v, ""), Duration::ZERO));
+        assert_eq!(
+            p.permit(&pod, "good-node").unwrap(),
+            (Status::new(v, ""), Duration::ZERO)
+        );
     }
     let p = load("test/permit_from_global").unwrap();
-    p.set_globals(&[("status_code_global", 4), ("timeout_global", -1)]).unwrap();
+    p.set_globals(&[("status_code_global", 4), ("timeout_global", -1)])
+        .unwrap();
     // The timeout is read as uint32 milliseconds.
     assert_eq!(
         p.permit(&pod, "good-node").unwrap(),
-        (Status::new(Status::WAIT, ""), Duration::from_millis(u64::from(u32::MAX)))
+        (
+            Status::new(Status::WAIT, ""),
+            Duration::from_millis(u64::from(u32::MAX))
+        )
     );
 }
 

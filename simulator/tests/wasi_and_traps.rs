@@ -1,5 +1,6 @@
 //! The per-instance module config (ABI.md §1.2) and failure handling (§2.5): `_start`, captured
 //! output, fake clocks, argv, proc_exit, traps and host panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod common;
 
@@ -9,7 +10,10 @@ use std::collections::BTreeMap;
 
 #[test]
 fn tinygo_style_command() {
-    let args = PluginArgs { args: vec!["main".into(), "filter".into()], ..PluginArgs::default() };
+    let args = PluginArgs {
+        args: vec!["main".into(), "filter".into()],
+        ..PluginArgs::default()
+    };
     let p = load_with("test/tinygo_start", args, Cluster::new()).unwrap();
     let pod = pod_small();
     // _start ran once; its output was captured and cleared; filter's output is discarded.
@@ -17,7 +21,7 @@ fn tinygo_style_command() {
     // A failing call reports only its own output.
     assert_eq!(
         p.pre_filter(&pod).unwrap().0.reason,
-        "wasm: prefilter error: partial \nwasm error: unreachable\nwasm stack trace:\n\ttinygo_start.$7() i32"
+        "wasm: prefilter error: partial \nwasm error: unreachable\nwasm stack trace:\n\ttinygo_start.$8() i32"
     );
     // The instance is reused after the trap.
     assert_eq!(p.filter(&pod, "n").unwrap().code, 1);
@@ -47,12 +51,19 @@ fn random_is_deterministic_and_the_same_for_every_instance() {
     let pod = pod_small();
     let x = a.pre_score(&pod, &["n"]).unwrap().code;
     assert_eq!(b.pre_score(&pod, &["n"]).unwrap().code, x);
-    assert_ne!(a.pre_score(&pod, &["n"]).unwrap().code, x, "the sequence advances");
+    assert_ne!(
+        a.pre_score(&pod, &["n"]).unwrap().code,
+        x,
+        "the sequence advances"
+    );
 }
 
 #[test]
 fn proc_exit_zero_in_start_closes_the_instance() {
-    let args = PluginArgs { args: vec!["main".into()], ..PluginArgs::default() };
+    let args = PluginArgs {
+        args: vec!["main".into()],
+        ..PluginArgs::default()
+    };
     let p = load_with("test/proc_exit", args, Cluster::new()).unwrap();
     assert_eq!(p.instance_count(), 1);
     assert_eq!(
@@ -63,9 +74,14 @@ fn proc_exit_zero_in_start_closes_the_instance() {
 
 #[test]
 fn proc_exit_nonzero_in_start_fails_loading() {
-    let args = PluginArgs { args: vec!["main".into(), "x".into(), "y".into()], ..PluginArgs::default() };
+    let args = PluginArgs {
+        args: vec!["main".into(), "x".into(), "y".into()],
+        ..PluginArgs::default()
+    };
     assert_eq!(
-        load_with("test/proc_exit", args, Cluster::new()).unwrap_err().to_string(),
+        load_with("test/proc_exit", args, Cluster::new())
+            .unwrap_err()
+            .to_string(),
         "failed to create a guest pool: wasm: instantiate error: module closed with exit_code(2)"
     );
 }
@@ -75,7 +91,10 @@ fn proc_exit_in_a_hook_closes_the_instance_for_good() {
     let p = load("test/proc_exit").unwrap();
     let pod = pod_small();
     assert_eq!(p.filter(&pod, "n").unwrap(), Status::success());
-    assert_eq!(p.score(&pod, "n").unwrap().1.reason, "wasm: score error: module closed with exit_code(7)");
+    assert_eq!(
+        p.score(&pod, "n").unwrap().1.reason,
+        "wasm: score error: module closed with exit_code(7)"
+    );
     assert_eq!(
         p.filter(&pod, "n").unwrap().reason,
         "wasm: filter error: module closed with exit_code(7)"
@@ -130,7 +149,8 @@ fn trap_kinds_use_wazero_words() {
 fn stack_overflow_trace_is_capped_at_30_frames() {
     let p = load("test/traps").unwrap();
     let (s, _) = p.permit(&pod_small(), "n").unwrap();
-    let mut want = String::from("wasm: permit error: wasm error: stack overflow\nwasm stack trace:");
+    let mut want =
+        String::from("wasm: permit error: wasm error: stack overflow\nwasm stack trace:");
     for _ in 0..30 {
         want.push_str("\n\ttraps.$recurse(i32) i32");
     }
@@ -167,8 +187,13 @@ fn host_panics() {
 
 #[test]
 fn context_getters_panic_during_start() {
-    let args = PluginArgs { args: vec!["main".into(), "x".into()], ..PluginArgs::default() };
-    let e = load_with("test/host_panic", args, Cluster::new()).unwrap_err().to_string();
+    let args = PluginArgs {
+        args: vec!["main".into(), "x".into()],
+        ..PluginArgs::default()
+    };
+    let e = load_with("test/host_panic", args, Cluster::new())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.starts_with(
             "failed to create a guest pool: wasm: instantiate error: module[1] function[_start] failed: interface conversion: interface {} is nil, not *wasm.stack (recovered by wazero)\nwasm stack trace:\n\tk8s.io/scheduler.currentPod(i32,i32) i32\n\thost_panic.$5()\n\nGo runtime stack trace:\n"
@@ -182,30 +207,55 @@ fn import_errors_at_instantiation() {
     let wat = r#"(module (import "env" "abort" (func)) (memory (export "memory") 1)
                  (func (export "filter") (result i32) (i32.const 0)))"#;
     let bytes = wat::parse_str(wat).unwrap();
-    let e = simulator::WasmPlugin::from_bytes("w", &bytes, &PluginArgs::default(), Cluster::new()).unwrap_err();
-    assert_eq!(e.to_string(), "failed to create a guest pool: wasm: instantiate error: module[env] not instantiated");
+    let e = simulator::WasmPlugin::from_bytes("w", &bytes, &PluginArgs::default(), Cluster::new())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "failed to create a guest pool: wasm: instantiate error: module[env] not instantiated"
+    );
 }
 
 #[test]
 fn load_errors() {
     use simulator::WasmPlugin;
-    let load = |url: &str| WasmPlugin::load("w", &PluginArgs::new(url), Cluster::new()).unwrap_err().to_string();
+    let load = |url: &str| {
+        WasmPlugin::load("w", &PluginArgs::new(url), Cluster::new())
+            .unwrap_err()
+            .to_string()
+    };
     assert_eq!(load(""), "wasm: guestURL is required");
-    assert_eq!(load(r"c:\foo.wasm"), r"wasm: error reading guestURL c:\foo.wasm: unsupported URL scheme: c");
+    assert_eq!(
+        load(r"c:\foo.wasm"),
+        r"wasm: error reading guestURL c:\foo.wasm: unsupported URL scheme: c"
+    );
     assert_eq!(
         load("file:///nope.wasm"),
         "wasm: error reading guestURL file:///nope.wasm: open /nope.wasm: no such file or directory"
     );
-    let no_memory = wat::parse_str(r#"(module (func (export "filter") (result i32) (i32.const 0)))"#).unwrap();
+    let no_memory =
+        wat::parse_str(r#"(module (func (export "filter") (result i32) (i32.const 0)))"#).unwrap();
     assert_eq!(
-        WasmPlugin::from_bytes("w", &no_memory, &PluginArgs::default(), Cluster::new()).unwrap_err().to_string(),
+        WasmPlugin::from_bytes("w", &no_memory, &PluginArgs::default(), Cluster::new())
+            .unwrap_err()
+            .to_string(),
         "wasm: guest doesn't export memory[memory]"
     );
-    let e = WasmPlugin::from_bytes("w", b"\0asm\x02\0\0\0", &PluginArgs::default(), Cluster::new()).unwrap_err();
-    assert!(e.to_string().starts_with("wasm: error compiling guest: "), "{e}");
+    let e = WasmPlugin::from_bytes(
+        "w",
+        b"\0asm\x02\0\0\0",
+        &PluginArgs::default(),
+        Cluster::new(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().starts_with("wasm: error compiling guest: "),
+        "{e}"
+    );
     let wrong = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "addpod") (result i64) (i64.const 0)))"#).unwrap();
     assert_eq!(
-        WasmPlugin::from_bytes("w", &wrong, &PluginArgs::default(), Cluster::new()).unwrap_err().to_string(),
+        WasmPlugin::from_bytes("w", &wrong, &PluginArgs::default(), Cluster::new())
+            .unwrap_err()
+            .to_string(),
         "wasm: guest exports the wrong signature for func[addpod]. should be () -> ()"
     );
 }
@@ -216,12 +266,19 @@ fn later_instantiation_failure_closes_the_runtime() {
     // snapshot is empty, the second after the test installed a node.
     let wat = r#"(module $later
         (import "k8s.io/scheduler" "get_config" (func $cfg (param i32 i32) (result i32)))
-        (import "k8s.io/api" "nodeList" (func $nodes (param i32 i32) (result i32)))
+        (import "k8s.io/api" "node" (func $node (param i32 i32 i32 i32) (result i32)))
         (memory (export "memory") 1)
-        (func (export "_start") (if (call $nodes (i32.const 0) (i32.const 0)) (then unreachable)))
+        (data (i32.const 0) "n1")
+        (func (export "_start") (if (call $node (i32.const 0) (i32.const 2) (i32.const 0) (i32.const 0)) (then unreachable)))
         (func (export "filter") (result i32) (i32.const 0))
         (func (export "permit") (result i64) (i64.const 0)))"#;
-    let p = simulator::WasmPlugin::from_bytes("w", &wat::parse_str(wat).unwrap(), &PluginArgs::default(), Cluster::new()).unwrap();
+    let p = simulator::WasmPlugin::from_bytes(
+        "w",
+        &wat::parse_str(wat).unwrap(),
+        &PluginArgs::default(),
+        Cluster::new(),
+    )
+    .unwrap();
     let pod = pod_small();
     p.permit(&pod, "n").unwrap();
     p.set_cluster(common::nodes(&["n1"]));
@@ -233,5 +290,8 @@ fn later_instantiation_failure_closes_the_runtime() {
     // The whole runtime is closed: the instance pinned to the binding cycle is dead too, and no
     // new instance can be made.
     p.set_cluster(Cluster::new());
-    assert_eq!(p.filter(&pod, "n").unwrap().reason, "wasm: instantiate error: runtime closed with exit_code(0)");
+    assert_eq!(
+        p.filter(&pod, "n").unwrap().reason,
+        "wasm: instantiate error: runtime closed with exit_code(0)"
+    );
 }

@@ -25,7 +25,10 @@ pub(crate) fn encode(msg: &'static Msg, json: &Value) -> Result<Vec<u8>, ObjectE
         }
     };
     let mut out = Vec::with_capacity(256);
-    let mut path = Path { root: msg.name, parts: Vec::new() };
+    let mut path = Path {
+        root: msg.name,
+        parts: Vec::new(),
+    };
     message(msg, obj, &mut path, &mut out)?;
     Ok(out)
 }
@@ -140,7 +143,12 @@ fn message(
                         let mut entry = Vec::new();
                         put_bytes(&mut entry, 1, k.as_bytes());
                         let value = Some(&m[k]).filter(|v| !v.is_null());
-                        let vf = Field { json: f.json, num: 2, card: Card::Always, ty: f.ty };
+                        let vf = Field {
+                            json: f.json,
+                            num: 2,
+                            card: Card::Always,
+                            ty: f.ty,
+                        };
                         single(&vf, value, path, &mut entry)?;
                         put_bytes(out, f.num, &entry);
                     }
@@ -155,7 +163,12 @@ fn message(
 }
 
 /// Emits one value of field `f`; `None` means the Go zero value.
-fn single(f: &Field, v: Option<&Value>, path: &mut Path, out: &mut Vec<u8>) -> Result<(), ObjectError> {
+fn single(
+    f: &Field,
+    v: Option<&Value>,
+    path: &mut Path,
+    out: &mut Vec<u8>,
+) -> Result<(), ObjectError> {
     match f.ty {
         Ty::Str => {
             let s = match v {
@@ -198,8 +211,9 @@ fn single(f: &Field, v: Option<&Value>, path: &mut Path, out: &mut Vec<u8>) -> R
         Ty::Bytes => {
             let b = match v {
                 None => Vec::new(),
-                Some(Value::String(s)) => base64_decode(s)
-                    .ok_or_else(|| path.invalid("illegal base64 data".into()))?,
+                Some(Value::String(s)) => {
+                    base64_decode(s).ok_or_else(|| path.invalid("illegal base64 data".into()))?
+                }
                 Some(other) => return Err(path.mismatch(other, "[]uint8")),
             };
             put_bytes(out, f.num, &b);
@@ -212,7 +226,11 @@ fn single(f: &Field, v: Option<&Value>, path: &mut Path, out: &mut Vec<u8>) -> R
             };
             let mut buf = Vec::new();
             if secs != GO_ZERO_UNIX || nanos != 0 {
-                let nanos = if matches!(f.ty, Ty::MicroTime) { nanos / 1000 * 1000 } else { 0 };
+                let nanos = if matches!(f.ty, Ty::MicroTime) {
+                    nanos / 1000 * 1000
+                } else {
+                    0
+                };
                 put_key(&mut buf, 1, 0);
                 put_varint(&mut buf, secs as u64);
                 put_key(&mut buf, 2, 0);
@@ -223,8 +241,12 @@ fn single(f: &Field, v: Option<&Value>, path: &mut Path, out: &mut Vec<u8>) -> R
         Ty::Quantity => {
             let s = match v {
                 None => "0".to_string(),
-                Some(Value::String(s)) => quantity::canonical(s.trim()).map_err(|e| path.invalid(e))?,
-                Some(Value::Number(n)) => quantity::canonical(&n.to_string()).map_err(|e| path.invalid(e))?,
+                Some(Value::String(s)) => {
+                    quantity::canonical(s.trim()).map_err(|e| path.invalid(e))?
+                }
+                Some(Value::Number(n)) => {
+                    quantity::canonical(&n.to_string()).map_err(|e| path.invalid(e))?
+                }
                 Some(other) => return Err(path.mismatch(other, "resource.Quantity")),
             };
             let mut buf = Vec::new();
@@ -267,7 +289,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
     let trimmed = s.trim_end_matches('=');
-    if s.len() % 4 != 0 || s.len() - trimmed.len() > 2 {
+    if !s.len().is_multiple_of(4) || s.len() - trimmed.len() > 2 {
         return None;
     }
     for c in trimmed.bytes() {
@@ -304,6 +326,9 @@ mod tests {
     fn varints() {
         let mut out = Vec::new();
         put_varint(&mut out, -1i64 as u64);
-        assert_eq!(out, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        assert_eq!(
+            out,
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
     }
 }

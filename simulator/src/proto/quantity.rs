@@ -43,7 +43,9 @@ pub(crate) fn canonical(s: &str) -> Result<String, String> {
     if base == 10 {
         exp10 += i64::from(exponent);
     } else {
-        mantissa = mantissa.checked_mul(1i128 << exponent).ok_or_else(too_big)?;
+        mantissa = mantissa
+            .checked_mul(1i128 << exponent)
+            .ok_or_else(too_big)?;
     }
     if !positive {
         mantissa = -mantissa;

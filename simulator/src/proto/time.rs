@@ -5,7 +5,12 @@
 pub(crate) fn parse_rfc3339(s: &str) -> Result<(i64, u32), String> {
     let err = || format!("parsing time {s:?} as \"2006-01-02T15:04:05Z07:00\": cannot parse");
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':'
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return Err(err());
     }
@@ -18,7 +23,13 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<(i64, u32), String> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || min > 59
+        || sec > 59
+    {
         return Err(err());
     }
     let mut pos = 19;
@@ -37,7 +48,10 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<(i64, u32), String> {
     }
     let offset = match &s[pos..] {
         "Z" | "z" => 0,
-        rest if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        rest if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let h = num(pos + 1..pos + 3)?;
             let m = num(pos + 4..pos + 6)?;
             let o = h * 3600 + m * 60;
@@ -79,9 +93,18 @@ mod tests {
     #[test]
     fn parses() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Ok((0, 0)));
-        assert_eq!(parse_rfc3339("2022-01-01T00:00:00Z"), Ok((1_640_995_200, 0)));
-        assert_eq!(parse_rfc3339("2024-11-14T17:49:24Z"), Ok((1_731_606_564, 0)));
-        assert_eq!(parse_rfc3339("2024-11-14T18:49:24.25+01:00"), Ok((1_731_606_564, 250_000_000)));
+        assert_eq!(
+            parse_rfc3339("2022-01-01T00:00:00Z"),
+            Ok((1_640_995_200, 0))
+        );
+        assert_eq!(
+            parse_rfc3339("2024-11-14T17:49:24Z"),
+            Ok((1_731_606_564, 0))
+        );
+        assert_eq!(
+            parse_rfc3339("2024-11-14T18:49:24.25+01:00"),
+            Ok((1_731_606_564, 250_000_000))
+        );
         assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), Ok((GO_ZERO_UNIX, 0)));
         assert!(parse_rfc3339("2024-13-01T00:00:00Z").is_err());
         assert!(parse_rfc3339("yesterday").is_err());

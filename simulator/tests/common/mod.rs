@@ -20,7 +20,11 @@ pub fn fixture_url(path: &str) -> String {
 }
 
 /// Loads a fixture through its file:// URL, as the real plugin would, with these args.
-pub fn load_with(path: &str, mut args: PluginArgs, cluster: Cluster) -> Result<WasmPlugin, LoadError> {
+pub fn load_with(
+    path: &str,
+    mut args: PluginArgs,
+    cluster: Cluster,
+) -> Result<WasmPlugin, LoadError> {
     args.guest_url = fixture_url(path);
     WasmPlugin::load("wasm", &args, cluster)
 }
@@ -46,6 +50,9 @@ pub fn pod(name: &str, uid: &str) -> PodObject {
 
 /// A cluster of nodes that have only names.
 pub fn nodes(names: &[&str]) -> Cluster {
-    let v: Vec<_> = names.iter().map(|n| json!({"metadata": {"name": n}})).collect();
+    let v: Vec<_> = names
+        .iter()
+        .map(|n| json!({"metadata": {"name": n}}))
+        .collect();
     Cluster::from_nodes_json(&v).unwrap()
 }
