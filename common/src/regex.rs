@@ -3,10 +3,14 @@
 //! Users write patterns in Go's `regexp` syntax (the plugins this SDK replaces were written in Go);
 //! [`Regex::is_match`] has the semantics of Go's `MatchString`: an unanchored search.
 //!
-//! The engine behind this interface can change without touching guests; today it is the `regex`
-//! crate built with only the features node names need. Patterns longer than [`MAX_PATTERN_LEN`] are
-//! refused: a guest's linear memory never shrinks, so one huge pattern would cost the instance
-//! memory for good (`MEASURED.md` pitfall 6).
+//! The engine behind this interface can change without touching guests; today it is
+//! [`goregex`], which parses Go's syntax exactly (Go's grammar, flags, limits, Unicode tables and
+//! error texts, e.g. `error parsing regexp: missing closing ]: `[``) and matches with
+//! `regex-automata`. Rust's `regex` crate disagrees with Go on real patterns (`\Q…\E`, octal
+//! escapes, nested repetition, `[[a-z]--x]`, ASCII `\d`…); see `goregex/RATIONALE.md`.
+//!
+//! Patterns longer than [`MAX_PATTERN_LEN`] are refused: a guest's linear memory never shrinks, so
+//! one huge pattern would cost the instance memory for good (`MEASURED.md` pitfall 6).
 
 use core::fmt;
 
@@ -16,7 +20,7 @@ pub const MAX_PATTERN_LEN: usize = 4096;
 /// A compiled pattern.
 #[derive(Clone, Debug)]
 pub struct Regex {
-    inner: regex::Regex,
+    inner: goregex::Regex,
 }
 
 /// Why a pattern could not be compiled.
@@ -53,10 +57,7 @@ impl Regex {
         if pattern.len() > MAX_PATTERN_LEN {
             return Err(RegexError::TooLong { len: pattern.len() });
         }
-        regex::RegexBuilder::new(pattern)
-            .size_limit(1 << 20)
-            .dfa_size_limit(1 << 20)
-            .build()
+        goregex::Regex::new(pattern)
             .map(|inner| Regex { inner })
             .map_err(|e| RegexError::Invalid(e.to_string()))
     }
@@ -97,6 +98,13 @@ mod tests {
             RegexError::TooLong { len: 4097 }.to_string(),
             "pattern is 4097 bytes long, more than the 4096 bytes accepted"
         );
-        assert!(matches!(Regex::new("["), Err(RegexError::Invalid(_))));
+        assert_eq!(
+            Regex::new("[").unwrap_err(),
+            RegexError::Invalid("error parsing regexp: missing closing ]: `[`".into())
+        );
+        // Go syntax, not Rust's.
+        assert!(Regex::new(r"\Qa.b\E").unwrap().is_match("xa.by"));
+        assert!(!Regex::new(r"\Qa.b\E").unwrap().is_match("axb"));
+        assert!(Regex::new("kube**con").is_err());
     }
 }
