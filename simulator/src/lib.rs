@@ -39,6 +39,7 @@
 
 mod args;
 mod exports;
+pub mod framework;
 mod gofmt;
 mod gojson;
 mod host;
