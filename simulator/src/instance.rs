@@ -236,27 +236,35 @@ impl Instance {
         ctx.reset();
         setup(ctx);
         let export = hook.export_name();
-        let result = if rt.closed.load(Ordering::Relaxed) {
-            Err(decorate("", export, "module closed with exit_code(0)"))
-        } else if let Some(code) = self.closed {
-            Err(decorate(
-                "",
-                export,
-                &format!("module closed with exit_code({code})"),
-            ))
+        // wazero runs the function even on a closed module (exit code set by proc_exit or by
+        // closing the runtime) and reports the closure when the call returns normally.
+        let closed_code = if rt.closed.load(Ordering::Relaxed) {
+            Some(0)
         } else {
-            let r = match f {
-                HookFn::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
-                HookFn::I32(f) => f.call(&mut self.store, ()).map(|v| v as u32 as u64),
-                HookFn::I64(f) => f.call(&mut self.store, ()).map(|v| v as u64),
-            };
-            r.map_err(|e| {
+            self.closed
+        };
+        let r = match f {
+            HookFn::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
+            HookFn::I32(f) => f.call(&mut self.store, ()).map(|v| v as u32 as u64),
+            HookFn::I64(f) => f.call(&mut self.store, ()).map(|v| v as u64),
+        };
+        let result = match r {
+            Ok(_) if closed_code.is_some() => {
+                let code = closed_code.unwrap_or_default();
+                Err(decorate(
+                    &self.out.text(),
+                    export,
+                    &format!("module closed with exit_code({code})"),
+                ))
+            }
+            Ok(v) => Ok(v),
+            Err(e) => {
                 let (msg, exit) = describe(&rt.info, &e);
-                if exit.is_some() {
+                if exit.is_some() && self.closed.is_none() {
                     self.closed = exit;
                 }
-                decorate(&self.out.text(), export, &msg)
-            })
+                Err(decorate(&self.out.text(), export, &msg))
+            }
         };
         self.store.data_mut().call.active = false;
         self.out.clear();

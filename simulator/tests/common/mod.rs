@@ -15,7 +15,12 @@ pub fn fixture_url(path: &str) -> String {
     let dir = std::env::temp_dir().join(format!("simulator-fixtures-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{}.wasm", path.replace('/', "_")));
-    std::fs::write(&file, fixture(path)).unwrap();
+    // Tests run in parallel: write a unique file and rename it, so no reader sees a partial file.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("{}.{n}.tmp", path.replace('/', "_")));
+    std::fs::write(&tmp, fixture(path)).unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
     format!("file://{}", file.display())
 }
 
