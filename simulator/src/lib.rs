@@ -38,6 +38,7 @@
 //! [kube-scheduler-wasm-extension]: https://github.com/kubernetes-sigs/kube-scheduler-wasm-extension
 
 mod args;
+pub mod bench;
 mod exports;
 pub mod framework;
 mod gofmt;
