@@ -93,74 +93,8 @@ fn canonicalize(v: Value, kind: Kind) -> Value {
     Value::Object(out)
 }
 
-/// Go's syntax-error text for `bytes`, when serde's parse fails.
-fn go_syntax_error(bytes: &[u8], fallback: &serde_json::Error) -> String {
-    let first = bytes
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    match first {
-        None => "unexpected end of JSON input".to_string(),
-        Some(i) => {
-            let c = bytes[i];
-            let starts_value = matches!(
-                c,
-                b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n' | b'0'..=b'9'
-            );
-            if !starts_value {
-                return format!(
-                    "invalid character {} looking for beginning of value",
-                    go_char(c)
-                );
-            }
-            for lit in ["null", "true", "false"] {
-                if c == lit.as_bytes()[0] {
-                    for (k, want) in lit.bytes().enumerate().skip(1) {
-                        match bytes.get(i + k) {
-                            None => return "unexpected end of JSON input".to_string(),
-                            Some(got) if *got != want => {
-                                return format!(
-                                    "invalid character {} in literal {lit} (expecting {})",
-                                    go_char(*got),
-                                    go_char(want)
-                                );
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                }
-            }
-            if fallback.is_eof() {
-                return "unexpected end of JSON input".to_string();
-            }
-            if fallback.to_string().starts_with("trailing characters") {
-                // Find the first non-space byte after the top-level value.
-                let mut de = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-                if de.next().is_some_and(|r| r.is_ok()) {
-                    let off = de.byte_offset();
-                    if let Some(c) = bytes[off..]
-                        .iter()
-                        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                    {
-                        return format!("invalid character {} after top-level value", go_char(*c));
-                    }
-                }
-            }
-            fallback.to_string()
-        }
-    }
-}
-
-fn go_char(c: u8) -> String {
-    match c {
-        b'\'' => "'\\''".to_string(),
-        b'"' => "'\"'".to_string(),
-        0x20..=0x7e => format!("'{}'", c as char),
-        _ => format!("'\\x{c:02x}'"),
-    }
-}
-
 fn parse_value(bytes: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice::<Value>(bytes).map_err(|e| go_syntax_error(bytes, &e))
+    serde_json::from_slice::<Value>(bytes).map_err(|e| gotext::json::syntax_error(bytes, &e))
 }
 
 /// Decodes a review with Go's leniency (case-insensitive names, unknown fields ignored).
@@ -205,16 +139,7 @@ pub fn decode_review_into(bytes: &[u8], review: &mut FleetAutoscaleReview) -> Re
     Ok(())
 }
 
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+use gotext::json::type_name as json_type;
 
 #[cfg(test)]
 mod tests {

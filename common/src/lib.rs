@@ -75,13 +75,14 @@ pub mod klog;
 pub mod object;
 pub mod proto;
 pub mod quantity;
-pub mod quote;
 pub mod regex;
 pub mod status;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
 pub use cycle::CycleState;
+/// Go's `strconv.Quote`, for reasons that read exactly as a Go plugin's (`%q`).
+pub use gotext::quote;
 pub use hooks::*;
 pub use object::{FilteredNodes, NodeInfo, NodeScores, NodeStatuses, Pod};
 pub use status::{Code, Status};

@@ -4,50 +4,7 @@
 use crate::host::RecordedEvent;
 use serde_json::Value;
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Go-like text for a syntax error.
-fn syntax_error(b: &[u8], e: &serde_json::Error) -> String {
-    if e.is_eof() {
-        return "unexpected end of JSON input".into();
-    }
-    // serde_json reports 1-based line/column of the offending character.
-    let mut line = 1;
-    let mut col = 0;
-    for &c in b {
-        if line == e.line() && col + 1 == e.column() {
-            return format!(
-                "invalid character {} looking for beginning of value",
-                quote_char(c)
-            );
-        }
-        if c == b'\n' {
-            line += 1;
-            col = 0;
-        } else {
-            col += 1;
-        }
-    }
-    format!("invalid JSON: {e}")
-}
-
-fn quote_char(c: u8) -> String {
-    match c {
-        b'\'' => r"'\''".into(),
-        b'"' => r#"'"'"#.into(),
-        c if c.is_ascii_graphic() || c == b' ' => format!("'{}'", c as char),
-        c => format!("'\\x{c:02x}'"),
-    }
-}
+use gotext::json::{syntax_error, type_name as kind};
 
 /// `json.Unmarshal(b, &map[string]int)` for `result.normalized_score_list`. `Ok(None)` for `null`
 /// (the map stays nil, meaning "unchanged"); entries in key order.

@@ -61,16 +61,7 @@ impl Path {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+use gotext::json::type_name as kind;
 
 /// Finds a field the way Go's `encoding/json` does: exact name first, then case-insensitively.
 fn lookup<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {

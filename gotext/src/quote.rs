@@ -28,8 +28,8 @@ pub fn push_quoted(out: &mut String, s: &str) {
 /// `s` quoted as Go's `strconv.Quote` does (see [`push_quoted`]).
 ///
 /// ```
-/// assert_eq!(common::quote::quoted("kubecon-.*"), r#""kubecon-.*""#);
-/// assert_eq!(common::quote::quoted("a\u{1}\"b"), r#""a\x01\"b""#);
+/// assert_eq!(gotext::quote::quoted("kubecon-.*"), r#""kubecon-.*""#);
+/// assert_eq!(gotext::quote::quoted("a\u{1}\"b"), r#""a\x01\"b""#);
 /// ```
 pub fn quoted(s: &str) -> String {
     let mut out = String::new();
