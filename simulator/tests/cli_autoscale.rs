@@ -1,5 +1,6 @@
 //! `simulator autoscale eval` on the conformance vectors and `simulator autoscale webhook` over
 //! loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod cli_support;
 

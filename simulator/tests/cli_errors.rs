@@ -1,5 +1,6 @@
 //! `simulator run` on bad inputs: a clear message naming the file and the problem, exit status 1
 //! (2 for usage errors), and nothing scheduled.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod cli_support;
 

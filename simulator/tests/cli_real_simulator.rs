@@ -2,6 +2,7 @@
 //! tested without Docker: the compose override and the scheduler config parse, the guest URL
 //! names a guest `make build` produces, `import-simulator` posts what `run --output` wrote, and
 //! the targets say what to do when Docker is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod cli_support;
 

@@ -1,5 +1,6 @@
 //! `simulator serve` over loopback: content type, HEAD, 404/405, traversal refused, Ctrl-C, and
 //! `simulator run` loading a guest from it over `http://`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod cli_support;
 

@@ -75,7 +75,10 @@ enum Command {
     )]
     Serve(ServeArgs),
     /// Fleet autoscaling: conformance vectors and a webhook autoscaler.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml --addr 127.0.0.1:8000"
+    )]
     Autoscale(AutoscaleCommand),
 }
 

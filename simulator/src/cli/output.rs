@@ -3,10 +3,10 @@
 use std::fmt;
 
 use serde_json::{Map, Value, json};
-use simulator::code_name;
 use simulator::framework::{
     CycleResult, Framework, NodePlugin, Outcome, PluginKind, Point, Profile,
 };
+use simulator::{Hook, code_name};
 
 /// Pods per outcome.
 #[derive(Debug, Default)]
@@ -144,6 +144,9 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
             s.point.to_string()
         };
         let mut line = format!("  {point:<10} {:<24} {}", s.plugin, code_name(s.code));
+        if wasm && !guest_exports(fw, &s.plugin, s.point, s.unreserve) {
+            line.push_str(" (not exported: the host's default)");
+        }
         if let Some(n) = &s.node_names {
             line.push_str(&format!("  nodes [{}]", n.join(" ")));
         }
@@ -209,10 +212,10 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
             }
         }
         for row in &rows {
-            let mut line = String::from(" ");
+            let mut line = String::new();
             for (c, (cell, w)) in row.iter().zip(width.iter()).enumerate() {
                 let pad = w.saturating_sub(cell.chars().count());
-                line.push(' ');
+                line.push_str("  ");
                 // Score columns are right-aligned.
                 if (3..=5).contains(&c) {
                     line.push_str(&" ".repeat(pad));
@@ -257,6 +260,27 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
             );
         }
     }
+}
+
+/// Whether the wasm plugin exports the hook behind a pod-level stage (the host answers Success
+/// for PreFilter, PostFilter, PreScore, PreBind and PostBind when it does not).
+fn guest_exports(fw: &Framework, plugin: &str, point: Point, unreserve: bool) -> bool {
+    let hook = match point {
+        Point::PreFilter => Hook::PreFilter,
+        Point::PostFilter => Hook::PostFilter,
+        Point::PreScore => Hook::PreScore,
+        Point::Reserve if unreserve => Hook::Unreserve,
+        Point::Reserve => Hook::Reserve,
+        Point::Permit => Hook::Permit,
+        Point::PreBind => Hook::PreBind,
+        Point::Bind => Hook::Bind,
+        Point::PostBind => Hook::PostBind,
+        _ => return true,
+    };
+    fw.wasm_plugins()
+        .iter()
+        .find(|w| w.name == plugin)
+        .is_none_or(|w| w.plugin.exports().has(hook))
 }
 
 fn code_json(code: Option<i32>) -> Value {

@@ -525,7 +525,7 @@ impl Profile {
                 }
             }
         }
-        for (n, _) in &wasm_candidates {
+        for n in wasm_candidates.keys() {
             if !kinds.contains_key(n) && !dropped.contains(n) {
                 warnings.push(format!(
                     "pluginConfig has wasm args for {n:?}, but {n:?} is not in plugins.multiPoint.enabled; kube-scheduler does not register it, so it does not run"

@@ -216,6 +216,47 @@ impl Framework {
         r
     }
 
+    /// Runs only `pod`'s scheduling cycle up to host selection (PreFilter, Filter, PostFilter,
+    /// PreScore, Score, NormalizeScore), binds nothing and leaves the cluster as it was: the same
+    /// call can be repeated, e.g. to time one cycle. A chosen node is reported as `Scheduled`
+    /// with the reason `would be assigned to <node>`.
+    pub fn evaluate(&mut self, pod: &PreparedPod) -> CycleResult {
+        let start = self.next_start_node_index;
+        let mut r = CycleResult {
+            pod: pod.key.clone(),
+            outcome: Outcome::Error,
+            node: None,
+            reason: String::new(),
+            nodes: Vec::new(),
+            stages: Vec::new(),
+            nominated_node: None,
+            feasible_nodes: 0,
+            logs: Vec::new(),
+        };
+        match self.scheduling_cycle(pod, &mut r) {
+            Ok(node) => {
+                r.outcome = Outcome::Scheduled;
+                r.reason = format!("would be assigned to {node}");
+                r.node = Some(node);
+            }
+            Err(Stop::Unschedulable(m)) => {
+                r.outcome = Outcome::Unschedulable;
+                r.reason = m;
+            }
+            Err(Stop::Error(m)) => r.reason = m,
+        }
+        self.next_start_node_index = start;
+        for w in &self.wasm {
+            r.logs.extend(
+                w.plugin
+                    .take_logs()
+                    .into_iter()
+                    .map(|l| (w.name.clone(), l)),
+            );
+        }
+        r
+    }
+
     fn stage(r: &mut CycleResult, point: Point, plugin: &str, st: &St) {
         r.stages.push(StageStatus {
             point,

@@ -1,6 +1,6 @@
 //! Helpers for the CLI tests: run the built `simulator` binary from the repository root, write
 //! scenarios and `.wat` fixtures to temporary directories, read JSON-lines output.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
