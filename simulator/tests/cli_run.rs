@@ -643,3 +643,59 @@ fn output_and_pod_flags() {
     );
     assert_eq!(written["pods"], original["pods"]);
 }
+
+/// Permit: a rejection makes the pod unschedulable on the chosen node; a Wait ends with the
+/// timeout, since nothing allows waiting pods in the simulator.
+#[test]
+fn permit_reject_and_wait() {
+    let dir = TempDir::new("permit");
+    let permit = dir.wat("permit");
+    let mut reasons = Vec::new();
+    for mode in ["reject", "wait", "allow"] {
+        let s = dir.write(
+            &format!("{mode}.json"),
+            scenario(
+                &three_nodes(),
+                &[pod("p", &[])],
+                Some(config(&[(
+                    "Gate",
+                    0,
+                    json!({"guestURL": format!("file://{permit}"), "guestConfig": mode}),
+                )])),
+            ),
+        );
+        let (lines, _) = json_lines(&ok(&["run", &s, "--json"]));
+        let permit: Vec<(&str, &str)> = lines[0]["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["point"] == "Permit")
+            .map(|s| (s["code"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+            .collect();
+        reasons.push((
+            lines[0]["result"].as_str().unwrap().to_string(),
+            lines[0]["reason"].as_str().unwrap().to_string(),
+            permit.len(),
+        ));
+    }
+    assert_eq!(
+        reasons,
+        [
+            (
+                "unschedulable".to_string(),
+                "0/1 nodes are available: 1 not now.".to_string(),
+                1
+            ),
+            (
+                "unschedulable".to_string(),
+                "rejected due to timeout after waiting 1.5s at plugin Gate".to_string(),
+                1
+            ),
+            (
+                "scheduled".to_string(),
+                "Successfully assigned default/p to node-default".to_string(),
+                1
+            ),
+        ]
+    );
+}
