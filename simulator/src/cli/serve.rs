@@ -93,11 +93,9 @@ fn handle(root: &Path, req: Request) {
             Ok(file) => {
                 let len = file.metadata().map(|m| m.len()).unwrap_or(0);
                 eprintln!("{line} 200 {len} bytes");
-                let resp = with_header(
-                    Response::from_file(file),
-                    "Content-Type",
-                    content_type(&path),
-                );
+                // Always Content-Length, never chunked: HEAD reports the size too.
+                let resp = Response::from_file(file).with_chunked_threshold(usize::MAX);
+                let resp = with_header(resp, "Content-Type", content_type(&path));
                 let _ = req.respond(resp);
             }
             Err(e) => {
