@@ -13,7 +13,7 @@ STATIC      := static
 GUESTS      := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
 TEST_GUESTS := trap-guest:trap_guest
 
-.PHONY: all build setup test lint unit extism bench clean help
+.PHONY: all build setup run test lint unit extism clean help
 
 all: build
 
@@ -37,6 +37,11 @@ build: setup
 	@cp target/$(WASM_TARGET)/release-small/autoscaler.wasm $(STATIC)/autoscaler.wasm
 	@printf '%-28s %8d bytes (target <= 300 KB)\n' "$(STATIC)/autoscaler.wasm" $$(wc -c < $(STATIC)/autoscaler.wasm)
 
+# The main job: the seed's demo (nodes node-default, kubecon-1, kubecon-2; pods annotated
+# kubecon-.*, cncf-.* and one without) scheduled with regex_v1 in the simulator.
+run: build
+	$(CARGO) run --release -q -p simulator -- run simulator/scenarios/demo.json
+
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -53,3 +58,7 @@ test: lint unit extism
 clean:
 	$(CARGO) clean
 	rm -rf $(STATIC)
+
+# The real kube-scheduler-simulator with our guests (needs Docker): start-simulator-wasm,
+# stop-simulator, reset-simulator, import-simulator.
+include simulator/kube-scheduler-simulator/simulator.mk

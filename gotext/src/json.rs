@@ -83,15 +83,15 @@ pub fn syntax_error(bytes: &[u8], serde_error: &serde_json::Error) -> String {
             char_literal(c)
         );
     }
-    if c == b'{' {
-        if let Some(&k) = bytes[i + 1..].iter().find(|&&b| !is_space(b)) {
-            if k != b'"' && k != b'}' {
-                return format!(
-                    "invalid character {} looking for beginning of object key string",
-                    char_literal(k)
-                );
-            }
-        }
+    let first_key = bytes[i + 1..].iter().find(|&&b| !is_space(b));
+    if let (b'{', Some(&k)) = (c, first_key)
+        && k != b'"'
+        && k != b'}'
+    {
+        return format!(
+            "invalid character {} looking for beginning of object key string",
+            char_literal(k)
+        );
     }
     for literal in ["null", "true", "false"] {
         if c != literal.as_bytes()[0] {
