@@ -43,7 +43,7 @@ pub const LOAD_ANNOTATION: &str = "scheduler.wasmkwokwizardry.io/load-feedback";
 /// assert_eq!(simulator::bench::node_name(7), "worker00007-east");
 /// ```
 pub fn node_name(i: usize) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!("kubecon-pool-{i:05}")
     } else {
         format!("worker{i:05}-east")
@@ -282,7 +282,12 @@ impl Summary {
 
     /// The summary of durations.
     pub fn of_durations(samples: &[Duration]) -> Option<Self> {
-        Self::of(&samples.iter().map(|d| d.as_nanos() as f64).collect::<Vec<_>>())
+        Self::of(
+            &samples
+                .iter()
+                .map(|d| d.as_nanos() as f64)
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// Half the interquartile range relative to the median (0.05 = ±5 %).
@@ -669,7 +674,10 @@ pub fn run(guests: &[Guest], workload: &Workload, opts: &Options) -> Report {
     };
     let mut reports: Vec<GuestReport> = Vec::new();
     for g in guests {
-        note(format!("{}: load, {} fresh instances", g.label, opts.instantiations));
+        note(format!(
+            "{}: load, {} fresh instances",
+            g.label, opts.instantiations
+        ));
         let mut r = GuestReport {
             label: g.label.clone(),
             source: g.source.clone(),
@@ -821,7 +829,11 @@ pub fn render(report: &Report) -> String {
         rows.push(vec![
             g.label.clone(),
             fmt_bytes(g.module_bytes),
-            g.exports.join(","),
+            if g.exports.len() > 4 {
+                format!("{} hooks", g.exports.len())
+            } else {
+                g.exports.join(",")
+            },
             g.load_ns.map_or_else(|| "–".to_string(), fmt_ns),
             opt(&g.instantiate),
         ]);
