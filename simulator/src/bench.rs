@@ -14,6 +14,8 @@
 //!   per PreScore, per Score call, and the whole cycle. `warmup` rounds are run and discarded
 //!   first; then `rounds` rounds are measured (fewer, but at least [`Options::min_rounds`], once a
 //!   guest has used [`Options::budget`] at one node count);
+//!   PreScore's time includes the host encoding the feasible-node list it hands the guest, so it
+//!   grows with the node count for every guest (compare with a floor guest).
 //! - **guest memory** (linear memory of the scheduling instance) after the run, host calls per
 //!   cycle, and the statuses of the last cycle.
 //!
@@ -809,7 +811,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "method: medians; ± is half the interquartile range. Instantiate: {} fresh instances of the compiled module (_start included). Cycles: {} warm-up rounds discarded, then up to {} rounds (at least {}, within {:.0} s per guest and node count), a new pod each round; per-call figures are a round's total over its calls.",
+        "method: medians; ± is half the interquartile range. Instantiate: {} fresh instances of the compiled module (_start included). Cycles: {} warm-up rounds discarded, then up to {} rounds (at least {}, within {:.0} s per guest and node count), a new pod each round; per-call figures are a round's total over its calls. PreScore includes the host encoding the feasible-node list.",
         o.instantiations,
         o.warmup,
         o.rounds,

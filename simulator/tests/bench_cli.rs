@@ -8,7 +8,9 @@ mod bench_cli;
 use bench_cli::BenchArgs;
 use clap::{CommandFactory, Parser, Subcommand};
 
-/// The wiring `main.rs` is expected to have: `Bench(bench::BenchArgs)` in the subcommand enum.
+/// The wiring `main.rs` is expected to have: `Bench(bench::BenchArgs)` in the subcommand enum,
+/// *without* a doc comment on the variant (a variant doc comment replaces the `about` and drops
+/// the `long_about` that `BenchArgs` carries).
 #[derive(Debug, Parser)]
 #[command(name = "simulator")]
 struct Cli {
@@ -110,13 +112,21 @@ fn usage_errors() {
 
 #[test]
 fn help_text() {
+    let top = Cli::command().render_help().to_string();
+    assert!(top.contains("Time guests in the host"), "{top}");
     let mut cmd = Cli::command();
     let help = cmd
         .find_subcommand_mut("bench")
         .unwrap()
         .render_long_help()
         .to_string();
-    for needle in ["--nodes", "--json", "--pattern", "guestURL", "Examples:"] {
+    for needle in [
+        "--nodes",
+        "--json",
+        "--pattern",
+        "Numbers, not pass/fail",
+        "Examples:",
+    ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");
     }
 }

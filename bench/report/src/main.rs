@@ -153,8 +153,13 @@ fn ns_or_dash(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), fmt_ns)
 }
 
+/// `2.50×`, or `0.025× (1/40)` for small ratios.
 fn x_or_dash(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_string(), |x| format!("{x:.2}×"))
+    match x {
+        None => "–".to_string(),
+        Some(x) if x > 0.0 && x < 0.2 => format!("{x:.3}× (1/{:.0})", 1.0 / x),
+        Some(x) => format!("{x:.2}×"),
+    }
 }
 
 /// A signed difference of medians, for compile and match costs obtained by subtraction.
