@@ -16,6 +16,8 @@
 //!   guest has used [`Options::budget`] at one node count);
 //!   PreScore's time includes the host encoding the feasible-node list it hands the guest, so it
 //!   grows with the node count for every guest (compare with a floor guest).
+//!   At one node count the guests' measured rounds are interleaved (one cycle of each in turn), so
+//!   drift on a shared machine hits them alike.
 //! - **guest memory** (linear memory of the scheduling instance) after the run, host calls per
 //!   cycle, and the statuses of the last cycle.
 //!
@@ -576,72 +578,112 @@ fn cycle(plugin: &WasmPlugin, pod: &PodObject, nodes: &[String]) -> Result<Cycle
     Ok(t)
 }
 
-/// Measures `guest` at `n` nodes: a freshly loaded plugin, `warmup` + `rounds` cycles.
-pub fn run_at(guest: &Guest, workload: &Workload, n: usize, opts: &Options) -> Result<Run, String> {
-    let t = Instant::now();
-    let plugin = workload.load(guest, n)?;
-    let load_ns = t.elapsed().as_nanos() as f64;
-    let nodes: Vec<String> = (0..n).map(node_name).collect();
+/// One guest's measurement at one node count, in progress: its plugin, the rounds so far.
+struct RunState {
+    plugin: WasmPlugin,
+    nodes: Vec<String>,
+    n: usize,
+    next_round: usize,
+    load_ns: f64,
+    per: [Vec<f64>; 4],
+    totals: Vec<f64>,
+    spent: Duration,
+    last: CycleTimes,
+    filter_calls: usize,
+    score_calls: usize,
+}
 
-    for round in 0..opts.warmup {
-        cycle(&plugin, &workload.pod(round)?, &nodes)?;
-    }
-    plugin.reset_stats();
-    let started = Instant::now();
-    let mut per: [Vec<f64>; 4] = Default::default();
-    let mut totals = Vec::new();
-    let mut last = CycleTimes::default();
-    let (mut filter_calls, mut score_calls) = (0, 0);
-    let mut round = opts.warmup;
-    while totals.len() < opts.rounds.max(1) {
-        if totals.len() >= opts.min_rounds.max(1) && started.elapsed() > opts.budget {
-            break;
+impl RunState {
+    /// Loads the plugin over `n` generated nodes and runs the warm-up rounds.
+    fn start(guest: &Guest, workload: &Workload, n: usize, opts: &Options) -> Result<Self, String> {
+        let t = Instant::now();
+        let plugin = workload.load(guest, n)?;
+        let load_ns = t.elapsed().as_nanos() as f64;
+        let nodes: Vec<String> = (0..n).map(node_name).collect();
+        for round in 0..opts.warmup {
+            cycle(&plugin, &workload.pod(round)?, &nodes)?;
         }
-        let pod = workload.pod(round)?;
-        round += 1;
-        let c = cycle(&plugin, &pod, &nodes)?;
+        plugin.reset_stats();
+        Ok(Self {
+            plugin,
+            nodes,
+            n,
+            next_round: opts.warmup,
+            load_ns,
+            per: Default::default(),
+            totals: Vec::new(),
+            spent: Duration::ZERO,
+            last: CycleTimes::default(),
+            filter_calls: 0,
+            score_calls: 0,
+        })
+    }
+
+    fn done(&self, opts: &Options) -> bool {
+        let k = self.totals.len();
+        k >= opts.rounds.max(1) || (k >= opts.min_rounds.max(1) && self.spent > opts.budget)
+    }
+
+    /// One measured round (a new pod).
+    fn round(&mut self, workload: &Workload) -> Result<(), String> {
+        let pod = workload.pod(self.next_round)?;
+        self.next_round += 1;
+        let c = cycle(&self.plugin, &pod, &self.nodes)?;
         if let Some(d) = c.prefilter {
-            per[0].push(d.as_nanos() as f64);
+            self.per[0].push(d.as_nanos() as f64);
         }
         if let Some((d, k)) = c.filter.filter(|(_, k)| *k > 0) {
-            per[1].push(d.as_nanos() as f64 / k as f64);
-            filter_calls = k;
+            self.per[1].push(d.as_nanos() as f64 / k as f64);
+            self.filter_calls = k;
         }
         if let Some(d) = c.prescore {
-            per[2].push(d.as_nanos() as f64);
+            self.per[2].push(d.as_nanos() as f64);
         }
         if let Some((d, k)) = c.score.filter(|(_, k)| *k > 0) {
-            per[3].push(d.as_nanos() as f64 / k as f64);
-            score_calls = k;
+            self.per[3].push(d.as_nanos() as f64 / k as f64);
+            self.score_calls = k;
         }
-        totals.push(c.total.as_nanos() as f64);
-        last = c;
+        self.totals.push(c.total.as_nanos() as f64);
+        self.spent += c.total;
+        self.last = c;
+        Ok(())
     }
-    let rounds = totals.len();
-    let stats = plugin.stats();
-    let host_calls_per_cycle = stats
-        .host_calls
-        .iter()
-        .map(|(k, v)| (k.clone(), *v as f64 / rounds as f64))
-        .collect();
-    let cycle = Summary::of(&totals).ok_or("no rounds measured")?;
-    Ok(Run {
-        nodes: n,
-        rounds,
-        warmup: opts.warmup,
-        prefilter: Summary::of(&per[0]),
-        filter: Summary::of(&per[1]),
-        prescore: Summary::of(&per[2]),
-        score: Summary::of(&per[3]),
-        cycle,
-        filter_calls,
-        score_calls,
-        statuses: last.statuses(),
-        host_calls_per_cycle,
-        memory_bytes: plugin.memory_bytes(),
-        instances: plugin.instance_count(),
-        load_ns,
-    })
+
+    fn finish(self, opts: &Options) -> Result<Run, String> {
+        let rounds = self.totals.len();
+        let stats = self.plugin.stats();
+        let host_calls_per_cycle = stats
+            .host_calls
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as f64 / rounds.max(1) as f64))
+            .collect();
+        Ok(Run {
+            nodes: self.n,
+            rounds,
+            warmup: opts.warmup,
+            prefilter: Summary::of(&self.per[0]),
+            filter: Summary::of(&self.per[1]),
+            prescore: Summary::of(&self.per[2]),
+            score: Summary::of(&self.per[3]),
+            cycle: Summary::of(&self.totals).ok_or("no rounds measured")?,
+            filter_calls: self.filter_calls,
+            score_calls: self.score_calls,
+            statuses: self.last.statuses(),
+            host_calls_per_cycle,
+            memory_bytes: self.plugin.memory_bytes(),
+            instances: self.plugin.instance_count(),
+            load_ns: self.load_ns,
+        })
+    }
+}
+
+/// Measures `guest` alone at `n` nodes: a freshly loaded plugin, `warmup` + `rounds` cycles.
+pub fn run_at(guest: &Guest, workload: &Workload, n: usize, opts: &Options) -> Result<Run, String> {
+    let mut state = RunState::start(guest, workload, n, opts)?;
+    while !state.done(opts) {
+        state.round(workload)?;
+    }
+    state.finish(opts)
 }
 
 /// Loads `guest` over no nodes, then times `samples` fresh instances of it. Returns the plugin's
@@ -654,32 +696,46 @@ pub fn instantiate(
     let t = Instant::now();
     let plugin = workload.load(guest, 0)?;
     let load_ns = t.elapsed().as_nanos() as f64;
-    let exports = plugin
+    let times = instantiate_times(&plugin, samples.max(1))?;
+    let summary = Summary::of_durations(&times).ok_or_else(|| "no samples".to_string())?;
+    Ok((load_ns, hooks(&plugin), summary))
+}
+
+fn hooks(plugin: &WasmPlugin) -> Vec<String> {
+    plugin
         .exports()
         .hooks()
         .iter()
         .map(|h| h.to_string())
-        .collect();
-    let times = instantiate_times(&plugin, samples.max(1))?;
-    let summary = Summary::of_durations(&times).ok_or_else(|| "no samples".to_string())?;
-    Ok((load_ns, exports, summary))
+        .collect()
 }
 
-/// Measures every guest at every node count. Node counts are the outer loop, so guests compared
-/// at one node count are measured close together in time. A guest that fails is reported with its
-/// error; the others go on.
+/// Measures every guest at every node count with one workload (see [`run_subjects`]).
 pub fn run(guests: &[Guest], workload: &Workload, opts: &Options) -> Report {
+    let subjects: Vec<(&Guest, &Workload)> = guests.iter().map(|g| (g, workload)).collect();
+    Report {
+        options: opts.clone(),
+        workload: workload.clone(),
+        guests: run_subjects(&subjects, opts),
+    }
+}
+
+/// Measures each (guest, workload) pair at every node count.
+///
+/// At each node count every pair gets its own freshly loaded plugin and its warm-up rounds, then
+/// the measured rounds are **interleaved**: one cycle of each pair in turn, so drift on a shared
+/// machine hits every pair alike and their ratios stay meaningful. A pair stops when it has its
+/// rounds, or its own cycles have used the budget and it has `min_rounds`. With
+/// `instantiations = 0` the instantiate figure is skipped. A pair that fails is reported with its
+/// error; the others go on.
+pub fn run_subjects(subjects: &[(&Guest, &Workload)], opts: &Options) -> Vec<GuestReport> {
     let note = |msg: String| {
         if opts.progress {
             eprintln!("bench: {msg}");
         }
     };
     let mut reports: Vec<GuestReport> = Vec::new();
-    for g in guests {
-        note(format!(
-            "{}: load, {} fresh instances",
-            g.label, opts.instantiations
-        ));
+    for (g, w) in subjects {
         let mut r = GuestReport {
             label: g.label.clone(),
             source: g.source.clone(),
@@ -690,33 +746,79 @@ pub fn run(guests: &[Guest], workload: &Workload, opts: &Options) -> Report {
             runs: Vec::new(),
             error: None,
         };
-        match instantiate(g, workload, opts.instantiations) {
-            Ok((load_ns, exports, s)) => {
-                r.load_ns = Some(load_ns);
-                r.exports = exports;
-                r.instantiate = Some(s);
+        if opts.instantiations > 0 {
+            note(format!(
+                "{}: load, {} fresh instances",
+                g.label, opts.instantiations
+            ));
+            match instantiate(g, w, opts.instantiations) {
+                Ok((load_ns, exports, s)) => {
+                    r.load_ns = Some(load_ns);
+                    r.exports = exports;
+                    r.instantiate = Some(s);
+                }
+                Err(e) => r.error = Some(e),
             }
-            Err(e) => r.error = Some(e),
         }
         reports.push(r);
     }
     for &n in &opts.node_counts {
-        for (g, r) in guests.iter().zip(reports.iter_mut()) {
+        note(format!(
+            "{n} nodes: loading and warming up {} guest(s)",
+            subjects.len()
+        ));
+        let mut states: Vec<Option<RunState>> = Vec::new();
+        for ((g, w), r) in subjects.iter().zip(reports.iter_mut()) {
             if r.error.is_some() {
+                states.push(None);
                 continue;
             }
-            note(format!("{} at {n} nodes", g.label));
-            match run_at(g, workload, n, opts) {
-                Ok(run) => r.runs.push(run),
-                Err(e) => r.error = Some(format!("at {n} nodes: {e}")),
+            match RunState::start(g, w, n, opts) {
+                Ok(s) => {
+                    if r.exports.is_empty() {
+                        r.exports = hooks(&s.plugin);
+                    }
+                    if r.load_ns.is_none() {
+                        r.load_ns = Some(s.load_ns);
+                    }
+                    states.push(Some(s));
+                }
+                Err(e) => {
+                    r.error = Some(format!("at {n} nodes: {e}"));
+                    states.push(None);
+                }
+            }
+        }
+        note(format!(
+            "{n} nodes: measuring, one cycle of each guest in turn"
+        ));
+        loop {
+            let mut active = false;
+            for (i, slot) in states.iter_mut().enumerate() {
+                let Some(state) = slot else { continue };
+                if state.done(opts) {
+                    continue;
+                }
+                active = true;
+                if let Err(e) = state.round(subjects[i].1) {
+                    reports[i].error = Some(format!("at {n} nodes: {e}"));
+                    *slot = None;
+                }
+            }
+            if !active {
+                break;
+            }
+        }
+        for (slot, r) in states.into_iter().zip(reports.iter_mut()) {
+            if let Some(state) = slot {
+                match state.finish(opts) {
+                    Ok(run) => r.runs.push(run),
+                    Err(e) => r.error = Some(format!("at {n} nodes: {e}")),
+                }
             }
         }
     }
-    Report {
-        options: opts.clone(),
-        workload: workload.clone(),
-        guests: reports,
-    }
+    reports
 }
 
 /// Pads `cells` into aligned columns (first column left-aligned, the rest right-aligned).
@@ -811,7 +913,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "method: medians; ± is half the interquartile range. Instantiate: {} fresh instances of the compiled module (_start included). Cycles: {} warm-up rounds discarded, then up to {} rounds (at least {}, within {:.0} s per guest and node count), a new pod each round; per-call figures are a round's total over its calls. PreScore includes the host encoding the feasible-node list.",
+        "method: medians; ± is half the interquartile range. Instantiate: {} fresh instances of the compiled module (_start included). Cycles: {} warm-up rounds discarded, then up to {} rounds (at least {}, within {:.0} s of cycles per guest and node count), a new pod each round, the guests' rounds interleaved; per-call figures are a round's total over its calls. PreScore includes the host encoding the feasible-node list.",
         o.instantiations,
         o.warmup,
         o.rounds,

@@ -170,3 +170,24 @@ fn a_trapping_hook_stops_the_guest_with_its_error() {
         Some(3)
     );
 }
+
+#[test]
+fn subjects_with_their_own_workloads_run_interleaved() {
+    let floor = fixture("floor-score.wat");
+    let scored = Workload::regex("a").pod_label("team", "x");
+    let plain = Workload::default();
+    let opts = Options {
+        instantiations: 0,
+        ..tiny()
+    };
+    let reports = bench::run_subjects(&[(&floor, &scored), (&floor, &plain)], &opts);
+    assert_eq!(reports.len(), 2);
+    for r in &reports {
+        assert_eq!(r.error, None);
+        assert!(r.instantiate.is_none(), "instantiations = 0 skips it");
+        assert_eq!(r.exports, ["prefilter", "filter", "prescore", "score"]);
+        assert!(r.load_ns.is_some());
+        assert_eq!(r.runs.len(), 2);
+        assert!(r.runs.iter().all(|run| run.rounds == 3));
+    }
+}

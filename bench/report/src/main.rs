@@ -336,13 +336,13 @@ fn report(a: &Args) -> Result<(), String> {
     println!("## 2. Compile and match per pattern (issue 4)");
     println!();
     println!(
-        "In the guest, at {small} nodes (half match each pattern): compile warm = bench_regex Filter compiling once per call minus the same guest not compiling; compile cold = the same on the first Filter of fresh instances (goregex's class cache and the allocator empty; median of 15 pairs); match = bench_regex matching once per Filter minus not matching (the regex kept warm across cycles, as v2 keeps it); v1 − v2 = v1's per-Filter time (pod read + compile + match) minus v2's. Native: goregex and `regex` 1.x in this process, is_match over the same {small} node names."
+        "In the guest, at {small} nodes (half match each pattern): v1, v2, the floor and bench_regex in three settings run interleaved, round by round; compile warm = bench_regex Filter compiling once per call minus the same guest not compiling; compile cold = the same on the first Filter of fresh instances (goregex's class cache and the allocator empty; median of 15 pairs); match = bench_regex matching once per Filter minus not matching (the regex kept warm across cycles, as v2 keeps it); v1 − v2 = v1's per-Filter time (pod read + compile + match) minus v2's. Native: goregex and `regex` 1.x in this process, is_match over the same {small} node names."
     );
     println!();
     let names_small: Vec<String> = (0..small).map(bench::node_name).collect();
     let opts_small = Options {
         node_counts: vec![small],
-        instantiations: 1,
+        instantiations: 0,
         progress: false,
         ..opts.clone()
     };
@@ -371,22 +371,54 @@ fn report(a: &Args) -> Result<(), String> {
     ] {
         eprintln!("bench: pattern {name}");
         let w = Workload::regex(pattern);
-        let pair = bench::run(&[v1.clone(), v2.clone(), floor.clone()], &w, &opts_small);
-        let g = |label: &str| filter_ns(pair.guest(label).and_then(|g| g.at(small)));
         let counts = |c: u32, m: u32| {
             Workload::regex(pattern)
                 .pod_annotation(COMPILES, &c.to_string())
                 .pod_annotation(MATCHES, &m.to_string())
         };
-        let base = bench::run_at(&regex_guest, &counts(0, 0), small, &opts_small)?;
-        let one_compile = bench::run_at(&regex_guest, &counts(1, 0), small, &opts_small)?;
-        let one_match = bench::run_at(&regex_guest, &counts(0, 1), small, &opts_small)?;
-        let warm = diff(filter_ns(Some(&one_compile)), filter_ns(Some(&base)));
-        let matched = diff(filter_ns(Some(&one_match)), filter_ns(Some(&base)));
+        let (w00, w10, w01) = (counts(0, 0), counts(1, 0), counts(0, 1));
+        let variant = |label: &str| Guest {
+            label: label.to_string(),
+            ..regex_guest.clone()
+        };
+        let (g00, g10, g01) = (
+            variant("bench_regex none"),
+            variant("bench_regex compile"),
+            variant("bench_regex match"),
+        );
+        // One interleaved run: every guest's rounds alternate, so they share the machine's drift.
+        let runs = bench::run_subjects(
+            &[
+                (&v1, &w),
+                (&v2, &w),
+                (&floor, &w),
+                (&g00, &w00),
+                (&g10, &w10),
+                (&g01, &w01),
+            ],
+            &opts_small,
+        );
+        if let Some(e) = runs.iter().find_map(|r| r.error.as_ref()) {
+            return Err(format!("pattern {name}: {e}"));
+        }
+        let g = |label: &str| {
+            filter_ns(
+                runs.iter()
+                    .find(|r| r.label == label)
+                    .and_then(|r| r.at(small)),
+            )
+        };
+        let (base, one_compile, one_match) = (
+            g("bench_regex none"),
+            g("bench_regex compile"),
+            g("bench_regex match"),
+        );
+        let warm = diff(one_compile, base);
+        let matched = diff(one_match, base);
 
         // Cold: first Filter on fresh instances, compiling once vs not at all, interleaved.
-        let plugin = counts(0, 0).load(&regex_guest, 1)?;
-        let (c1, c0) = (counts(1, 0), counts(0, 0));
+        let plugin = w00.load(&regex_guest, 1)?;
+        let (c1, c0) = (&w10, &w00);
         let samples = if a.quick { 3 } else { 15 };
         let (mut with, mut without) = (Vec::new(), Vec::new());
         for i in 0..samples {
@@ -448,8 +480,7 @@ fn report(a: &Args) -> Result<(), String> {
             "floor_filter_ns": g("floor (SDK)"),
             "v1_minus_v2_ns": v1_minus_v2, "v2_minus_floor_ns": v2_minus_floor,
             "guest_match_ns": matched,
-            "bench_regex_filter_ns": {"none": filter_ns(Some(&base)),
-                "one_compile": filter_ns(Some(&one_compile)), "one_match": filter_ns(Some(&one_match))},
+            "bench_regex_filter_ns": {"none": base, "one_compile": one_compile, "one_match": one_match},
             "cold_first_filter": {"compile": Summary::of_durations(&with),
                 "no_compile": Summary::of_durations(&without)},
             "native": {"goregex_match": gore_match, "regex_match": re_match,
