@@ -22,10 +22,22 @@ const CONFIG: &str = r#"{
 
 fn nodes() -> Vec<Value> {
     vec![
-        node("empty", &[(LOAD, "current-load=0, target-load=6, max-load=8")]),
-        node("half", &[(LOAD, "current-load=4, target-load=6, max-load=8")]),
-        node("busy", &[(LOAD, "current-load=7, target-load=6, max-load=8")]),
-        node("full", &[(LOAD, "current-load=8, target-load=6, max-load=8")]),
+        node(
+            "empty",
+            &[(LOAD, "current-load=0, target-load=6, max-load=8")],
+        ),
+        node(
+            "half",
+            &[(LOAD, "current-load=4, target-load=6, max-load=8")],
+        ),
+        node(
+            "busy",
+            &[(LOAD, "current-load=7, target-load=6, max-load=8")],
+        ),
+        node(
+            "full",
+            &[(LOAD, "current-load=8, target-load=6, max-load=8")],
+        ),
         node("quiet", &[]),
     ]
 }
@@ -42,11 +54,19 @@ struct Cycle {
 fn cycle(plugin: &WasmPlugin, pod: &PodObject) -> Result<Cycle, Status> {
     let (pre, _) = plugin.pre_filter(pod).expect("prefilter");
     let filter: Vec<Status> = match pre.code {
-        Status::SUCCESS => NODES.iter().map(|n| plugin.filter(pod, n).expect("filter")).collect(),
+        Status::SUCCESS => NODES
+            .iter()
+            .map(|n| plugin.filter(pod, n).expect("filter"))
+            .collect(),
         Status::SKIP => vec![Status::success(); NODES.len()],
         _ => return Err(pre),
     };
-    let feasible: Vec<&str> = NODES.iter().zip(&filter).filter(|(_, s)| s.is_success()).map(|(n, _)| *n).collect();
+    let feasible: Vec<&str> = NODES
+        .iter()
+        .zip(&filter)
+        .filter(|(_, s)| s.is_success())
+        .map(|(n, _)| *n)
+        .collect();
     let pre_score = plugin.pre_score(pod, &feasible).expect("prescore");
     let scores = match pre_score.code {
         Status::SUCCESS => NODES
@@ -69,13 +89,21 @@ fn cycle(plugin: &WasmPlugin, pod: &PodObject) -> Result<Cycle, Status> {
 fn fleet_pod(name: &str, fleet: &str, status: &str, extra: &[(&str, &str)]) -> PodObject {
     let mut annotations = vec![(STATUS, status)];
     annotations.extend_from_slice(extra);
-    PodObject::from_json(&pod_json(name, &[(FLEET, fleet), ("agones.dev/role", "gameserver")], &annotations))
-        .expect("pod")
+    PodObject::from_json(&pod_json(
+        name,
+        &[(FLEET, fleet), ("agones.dev/role", "gameserver")],
+        &annotations,
+    ))
+    .expect("pod")
 }
 
 fn winner(c: &Cycle) -> Option<&'static str> {
     let best = c.scores.iter().flatten().max()?;
-    NODES.iter().zip(&c.scores).find(|(_, s)| s.as_ref() == Some(best)).map(|(n, _)| *n)
+    NODES
+        .iter()
+        .zip(&c.scores)
+        .find(|(_, s)| s.as_ref() == Some(best))
+        .map(|(n, _)| *n)
 }
 
 #[test]
@@ -84,11 +112,26 @@ fn placements_follow_the_fleet_pressure() {
     // (fleet, status, expected scores for empty/half/busy/quiet, winner)
     let table: &[(&str, &str, [i64; 4], &str)] = &[
         // lobby short: desired 2+5 = 7 for 2 replicas → p = 5/7 → spread.
-        ("lobby", r#"{"replicas":2,"allocatedReplicas":2}"#, [71, 50, 34, 50], "empty"),
+        (
+            "lobby",
+            r#"{"replicas":2,"allocatedReplicas":2}"#,
+            [71, 50, 34, 50],
+            "empty",
+        ),
         // lobby at its buffer: desired 7 for 9 replicas → p = 0 → pack onto the fullest non-full node.
-        ("lobby", r#"{"replicas":9,"readyReplicas":7,"allocatedReplicas":2}"#, [0, 50, 88, 50], "busy"),
+        (
+            "lobby",
+            r#"{"replicas":9,"readyReplicas":7,"allocatedReplicas":2}"#,
+            [0, 50, 88, 50],
+            "busy",
+        ),
         // arena, 20 % buffer (Agones vector "FromString buffer size, scale up"): desired 63 for 50 → p = 13/63.
-        ("arena", r#"{"replicas":50,"reservedReplicas":3,"allocatedReplicas":50}"#, [21, 50, 72, 50], "busy"),
+        (
+            "arena",
+            r#"{"replicas":50,"reservedReplicas":3,"allocatedReplicas":50}"#,
+            [21, 50, 72, 50],
+            "busy",
+        ),
         // rooms, Counter (Agones vector "scale up"): desired 12 for 10 → p = 2/12.
         (
             "rooms",
@@ -101,10 +144,16 @@ fn placements_follow_the_fleet_pressure() {
         let c = cycle(&plugin, &fleet_pod(&format!("gs-{i}"), fleet, status, &[])).expect("cycle");
         assert_eq!(
             c.filter[3],
-            Status::new(2, r#"node "full" is at its max load (current-load=8, max-load=8)"#),
+            Status::new(
+                2,
+                r#"node "full" is at its max load (current-load=8, max-load=8)"#
+            ),
             "{fleet}"
         );
-        let got: Vec<i64> = [0, 1, 2, 4].iter().map(|&j| c.scores[j].expect("scored")).collect();
+        let got: Vec<i64> = [0, 1, 2, 4]
+            .iter()
+            .map(|&j| c.scores[j].expect("scored"))
+            .collect();
         assert_eq!(got, scores, "{fleet} {status}");
         assert_eq!(winner(&c), Some(*best), "{fleet} {status}");
     }
@@ -115,8 +164,14 @@ fn pods_outside_fleets_are_neutral() {
     let plugin = load("fleet_score", CONFIG, &nodes());
     let web = PodObject::from_json(&pod_json("web", &[], &[])).expect("pod");
     let c = cycle(&plugin, &web).expect("cycle");
-    assert!(c.filter.iter().all(Status::is_success), "the full node is not filtered for non-fleet pods");
-    assert!(c.scores.iter().all(Option::is_none), "Score is skipped: every node scores the same");
+    assert!(
+        c.filter.iter().all(Status::is_success),
+        "the full node is not filtered for non-fleet pods"
+    );
+    assert!(
+        c.scores.iter().all(Option::is_none),
+        "Score is skipped: every node scores the same"
+    );
     assert_eq!(plugin.stats().host("k8s.io/api.node"), 0);
 }
 
@@ -129,7 +184,15 @@ fn bad_policies_and_statuses_are_errors_and_the_next_pod_is_served() {
             "annotation scheduler.wasmkwokwizardry.io/fleet-status is not a FleetStatus: key must be a string at line 1 column 2",
         ),
         (
-            fleet_pod("b", "lobby", r#"{"replicas":1}"#, &[(POLICY, r#"{"type":"Buffer","buffer":{"bufferSize":5,"maxReplicas":2}}"#)]),
+            fleet_pod(
+                "b",
+                "lobby",
+                r#"{"replicas":1}"#,
+                &[(
+                    POLICY,
+                    r#"{"type":"Buffer","buffer":{"bufferSize":5,"maxReplicas":2}}"#,
+                )],
+            ),
             "invalid policy: scheduler.wasmkwokwizardry.io/fleet-policy.buffer.maxReplicas: Invalid value: 2: maxReplicas should be bigger than or equal to bufferSize",
         ),
         (
@@ -155,5 +218,10 @@ fn an_invalid_guest_config_is_an_error_naming_the_rule() {
     let p = fleet_pod("a", "f", r#"{"replicas":1}"#, &[]);
     let err = cycle(&plugin, &p).err().expect("error");
     assert_eq!(err.code, 1);
-    assert!(err.reason.starts_with("invalid policy: fleets.f.policy.list.bufferSize"), "{}", err.reason);
+    assert!(
+        err.reason
+            .starts_with("invalid policy: fleets.f.policy.list.bufferSize"),
+        "{}",
+        err.reason
+    );
 }

@@ -8,7 +8,10 @@ use simulator::{Hook, PodObject, Status, WasmPlugin};
 const GUESTS: [&str; 2] = ["regex_v1", "regex_v2"];
 
 fn demo_nodes() -> Vec<Value> {
-    ["node-default", "kubecon-1", "kubecon-2"].iter().map(|n| node(n, &[])).collect()
+    ["node-default", "kubecon-1", "kubecon-2"]
+        .iter()
+        .map(|n| node(n, &[]))
+        .collect()
 }
 
 /// One scheduling cycle's Filter verdicts: PreFilter (if exported and successful), then Filter on
@@ -18,7 +21,10 @@ fn filter_all(plugin: &WasmPlugin, pod: &PodObject, nodes: &[&str]) -> Vec<Statu
     if !status.is_success() {
         return nodes.iter().map(|_| status.clone()).collect();
     }
-    nodes.iter().map(|n| plugin.filter(pod, n).expect("filter")).collect()
+    nodes
+        .iter()
+        .map(|n| plugin.filter(pod, n).expect("filter"))
+        .collect()
 }
 
 #[test]
@@ -30,7 +36,10 @@ fn seed_demo() {
         assert_eq!(
             filter_all(&plugin, &kubecon, &nodes),
             [
-                Status::new(2, r#"node "node-default" does not match regex "kubecon-.*""#),
+                Status::new(
+                    2,
+                    r#"node "node-default" does not match regex "kubecon-.*""#
+                ),
                 Status::success(),
                 Status::success()
             ],
@@ -43,7 +52,11 @@ fn seed_demo() {
             .collect();
         assert_eq!(filter_all(&plugin, &cncf, &nodes), expected, "{g}");
         let plain = pod("plain-pod", &[]);
-        assert_eq!(filter_all(&plugin, &plain, &nodes), vec![Status::success(); 3], "{g}");
+        assert_eq!(
+            filter_all(&plugin, &plain, &nodes),
+            vec![Status::success(); 3],
+            "{g}"
+        );
         assert_eq!(plugin.instance_count(), 1, "{g}");
     }
 }
@@ -77,10 +90,15 @@ fn pattern_table() {
         for (i, (pattern, node_name, code)) in table.iter().enumerate() {
             let p = pod(&format!("p{i}"), &[(REGEX, pattern)]);
             let status = filter_all(&plugin, &p, &[node_name])[0].clone();
-            assert_eq!(status.code, *code, "{g}: {pattern:?} on {node_name}: {status:?}");
+            assert_eq!(
+                status.code, *code,
+                "{g}: {pattern:?} on {node_name}: {status:?}"
+            );
             match code {
                 1 => assert!(
-                    status.reason.starts_with(&format!("failed to compile regex {pattern:?}: ")),
+                    status
+                        .reason
+                        .starts_with(&format!("failed to compile regex {pattern:?}: ")),
                     "{g}: {status:?}"
                 ),
                 2 => assert_eq!(
@@ -98,7 +116,8 @@ fn pattern_table() {
 #[test]
 fn go_verdicts_through_the_guests() {
     let path = root().join("goregex/tests/data/go_verdicts.json");
-    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).expect("verdicts")).expect("json");
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("verdicts")).expect("json");
     let haystacks: std::collections::BTreeSet<String> = cases
         .iter()
         .flat_map(|c| c["matches"].as_array().into_iter().flatten())
@@ -119,9 +138,17 @@ fn go_verdicts_through_the_guests() {
             let (pre, _) = plugin.pre_filter(&p).expect("prefilter");
             match case["error"].as_str() {
                 Some(go_error) => {
-                    let status = if pre.is_success() { plugin.filter(&p, "kubecon-1").expect("filter") } else { pre };
+                    let status = if pre.is_success() {
+                        plugin.filter(&p, "kubecon-1").expect("filter")
+                    } else {
+                        pre
+                    };
                     assert_eq!(status.code, 1, "{g}: {pattern:?} should be rejected");
-                    assert!(status.reason.ends_with(go_error), "{g}: {pattern:?}: {} vs Go {go_error}", status.reason);
+                    assert!(
+                        status.reason.ends_with(go_error),
+                        "{g}: {pattern:?}: {} vs Go {go_error}",
+                        status.reason
+                    );
                     checked += 1;
                 }
                 None => {
@@ -132,8 +159,15 @@ fn go_verdicts_through_the_guests() {
                             continue;
                         }
                         let status = plugin.filter(&p, haystack).expect("filter");
-                        let want = if m["match"].as_bool() == Some(true) { 0 } else { 2 };
-                        assert_eq!(status.code, want, "{g}: {pattern:?} on {haystack:?}: {status:?}");
+                        let want = if m["match"].as_bool() == Some(true) {
+                            0
+                        } else {
+                            2
+                        };
+                        assert_eq!(
+                            status.code, want,
+                            "{g}: {pattern:?} on {haystack:?}: {status:?}"
+                        );
                         checked += 1;
                     }
                 }
@@ -146,7 +180,9 @@ fn go_verdicts_through_the_guests() {
 
 #[test]
 fn v2_reads_the_pod_once_per_cycle_and_never_a_node() {
-    let nodes: Vec<Value> = (0..50).map(|i| node(&format!("kubecon-{i}"), &[])).collect();
+    let nodes: Vec<Value> = (0..50)
+        .map(|i| node(&format!("kubecon-{i}"), &[]))
+        .collect();
     let names: Vec<String> = (0..50).map(|i| format!("kubecon-{i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let plugin = load("regex_v2", "", &nodes);
@@ -156,7 +192,11 @@ fn v2_reads_the_pod_once_per_cycle_and_never_a_node() {
         let statuses = filter_all(&plugin, &p, &names);
         assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 10);
         let stats = plugin.stats();
-        assert_eq!(stats.host("k8s.io/scheduler.currentPod"), 1, "cycle {cycle}");
+        assert_eq!(
+            stats.host("k8s.io/scheduler.currentPod"),
+            1,
+            "cycle {cycle}"
+        );
         assert_eq!(stats.host("k8s.io/api.node"), 0);
         assert_eq!(stats.host("k8s.io/scheduler.currentNodeName"), 50);
         assert_eq!(stats.host("k8s.io/scheduler.result.status_reason"), 40);
@@ -171,20 +211,37 @@ fn v2_state_never_leaks_between_pods_and_bad_patterns_stop_at_prefilter() {
     let a = pod("a", &[(REGEX, "kubecon-.*")]);
     assert_eq!(filter_all(&plugin, &a, &["node-default"])[0].code, 2);
     let b = pod("b", &[]);
-    assert_eq!(filter_all(&plugin, &b, &["node-default"]), [Status::success()]);
+    assert_eq!(
+        filter_all(&plugin, &b, &["node-default"]),
+        [Status::success()]
+    );
     let c = pod("c", &[(REGEX, "kube(con")]);
     plugin.reset_stats();
     let (status, _) = plugin.pre_filter(&c).expect("prefilter");
     assert_eq!(status.code, 1);
-    assert!(status.reason.starts_with(r#"failed to compile regex "kube(con": "#), "{status:?}");
+    assert!(
+        status
+            .reason
+            .starts_with(r#"failed to compile regex "kube(con": "#),
+        "{status:?}"
+    );
     let d = pod("d", &[(REGEX, "default")]);
-    assert_eq!(filter_all(&plugin, &d, &["node-default", "kubecon-1"])[1].code, 2);
-    assert_eq!(filter_all(&plugin, &d, &["node-default"]), [Status::success()]);
+    assert_eq!(
+        filter_all(&plugin, &d, &["node-default", "kubecon-1"])[1].code,
+        2
+    );
+    assert_eq!(
+        filter_all(&plugin, &d, &["node-default"]),
+        [Status::success()]
+    );
 }
 
 #[test]
 fn exports_are_exactly_the_implemented_hooks() {
-    for (g, expected) in [("regex_v1", vec!["filter"]), ("regex_v2", vec!["filter", "prefilter"])] {
+    for (g, expected) in [
+        ("regex_v1", vec!["filter"]),
+        ("regex_v2", vec!["filter", "prefilter"]),
+    ] {
         let bytes = std::fs::read(guest(g)).expect("guest");
         let mut names = export_names(&bytes);
         names.sort();

@@ -5,7 +5,10 @@ use serde_json::Value;
 use simulator::{PodObject, Status};
 
 fn nodes() -> Vec<Value> {
-    ["node-default", "kubecon-1", "kubecon-2"].iter().map(|n| node(n, &[])).collect()
+    ["node-default", "kubecon-1", "kubecon-2"]
+        .iter()
+        .map(|n| node(n, &[]))
+        .collect()
 }
 
 #[test]
@@ -18,12 +21,24 @@ fn a_256_kib_pod_goes_through_the_buffer_growth_path() {
         plugin.reset_stats();
         let (pre, _) = plugin.pre_filter(&p).expect("prefilter");
         assert!(pre.is_success(), "{g}: {pre:?}");
-        assert_eq!(plugin.filter(&p, "kubecon-1").expect("filter"), Status::success(), "{g}");
-        assert_eq!(plugin.filter(&p, "node-default").expect("filter").code, 2, "{g}");
+        assert_eq!(
+            plugin.filter(&p, "kubecon-1").expect("filter"),
+            Status::success(),
+            "{g}"
+        );
+        assert_eq!(
+            plugin.filter(&p, "node-default").expect("filter").code,
+            2,
+            "{g}"
+        );
         // v2 reads the pod once (grow and retry: two host calls); v1 reads it per Filter, and the
         // grown buffer is reused from then on.
         let expected = if g == "regex_v2" { 2 } else { 3 };
-        assert_eq!(plugin.stats().host("k8s.io/scheduler.currentPod"), expected, "{g}");
+        assert_eq!(
+            plugin.stats().host("k8s.io/scheduler.currentPod"),
+            expected,
+            "{g}"
+        );
     }
 }
 
@@ -37,10 +52,21 @@ fn malformed_pod_bytes_are_an_error_and_the_same_instance_goes_on() {
         } else {
             plugin.filter(&bad, "kubecon-1").expect("filter")
         };
-        assert_eq!(status, Status::new(1, "malformed protobuf from the host: unexpected end of data"), "{g}");
+        assert_eq!(
+            status,
+            Status::new(
+                1,
+                "malformed protobuf from the host: unexpected end of data"
+            ),
+            "{g}"
+        );
         let good = pod("good", &[(REGEX, "kubecon-.*")]);
         let _ = plugin.pre_filter(&good).expect("prefilter");
-        assert_eq!(plugin.filter(&good, "kubecon-2").expect("filter"), Status::success(), "{g}");
+        assert_eq!(
+            plugin.filter(&good, "kubecon-2").expect("filter"),
+            Status::success(),
+            "{g}"
+        );
         assert_eq!(plugin.instance_count(), 1, "{g}");
     }
 }
@@ -52,7 +78,11 @@ fn patterns_over_the_bound_are_an_error_naming_it() {
         let long = "a".repeat(5000);
         let p = pod("long", &[(REGEX, &long)]);
         let (pre, _) = plugin.pre_filter(&p).expect("prefilter");
-        let status = if pre.is_success() { plugin.filter(&p, "kubecon-1").expect("filter") } else { pre };
+        let status = if pre.is_success() {
+            plugin.filter(&p, "kubecon-1").expect("filter")
+        } else {
+            pre
+        };
         assert_eq!(
             status,
             Status::new(
@@ -73,12 +103,30 @@ fn a_panicking_guest_is_an_error_with_its_message_and_the_instance_recovers() {
         &[("test.wasmkwokwizardry.io/panic", "the dragon woke up")],
     ))
     .expect("pod");
-    assert!(plugin.pre_filter(&panicking).expect("prefilter").0.is_success());
+    assert!(
+        plugin
+            .pre_filter(&panicking)
+            .expect("prefilter")
+            .0
+            .is_success()
+    );
     let status = plugin.filter(&panicking, "kubecon-1").expect("filter");
     assert_eq!(status.code, 1);
-    assert!(status.reason.starts_with("wasm: filter error: "), "{}", status.reason);
-    assert!(status.reason.contains("the dragon woke up"), "{}", status.reason);
-    assert!(status.reason.contains("wasm error: unreachable"), "{}", status.reason);
+    assert!(
+        status.reason.starts_with("wasm: filter error: "),
+        "{}",
+        status.reason
+    );
+    assert!(
+        status.reason.contains("the dragon woke up"),
+        "{}",
+        status.reason
+    );
+    assert!(
+        status.reason.contains("wasm error: unreachable"),
+        "{}",
+        status.reason
+    );
 
     // The host keeps the trapped instance. The trap dropped the guest's state, so a Filter in the
     // same cycle finds no cycle state (and says so instead of trapping again)...
@@ -89,7 +137,10 @@ fn a_panicking_guest_is_an_error_with_its_message_and_the_instance_recovers() {
     );
     // ...and the next cycle on the same instance is served normally.
     assert!(plugin.pre_filter(&after).expect("prefilter").0.is_success());
-    assert_eq!(plugin.filter(&after, "kubecon-1").expect("filter"), Status::success());
+    assert_eq!(
+        plugin.filter(&after, "kubecon-1").expect("filter"),
+        Status::success()
+    );
     assert_eq!(plugin.instance_count(), 1);
     assert_eq!(plugin.stats().instances_created, 1);
 }
@@ -121,5 +172,8 @@ fn guest_memory_stays_flat_over_100_000_cycles() {
     run(99_000);
     assert_eq!(plugin.memory_bytes(), warm, "memory grew after warm-up");
     assert_eq!(plugin.instance_count(), 1);
-    println!("regex_v2 guest memory after 100,000 cycles: {} bytes", plugin.memory_bytes());
+    println!(
+        "regex_v2 guest memory after 100,000 cycles: {} bytes",
+        plugin.memory_bytes()
+    );
 }

@@ -36,8 +36,10 @@ pub fn load(guest_name: &str, guest_config: &str, nodes: &[Value]) -> WasmPlugin
 
 /// A node as JSON, with annotations.
 pub fn node(name: &str, annotations: &[(&str, &str)]) -> Value {
-    let annotations: serde_json::Map<String, Value> =
-        annotations.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let annotations: serde_json::Map<String, Value> = annotations
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
     json!({
         "metadata": {"name": name, "uid": format!("{name}-uid"), "annotations": annotations},
         "status": {"allocatable": {"cpu": "4", "memory": "32Gi", "pods": "110"}}
@@ -47,7 +49,10 @@ pub fn node(name: &str, annotations: &[(&str, &str)]) -> Value {
 /// A pending pod as JSON, with labels and annotations.
 pub fn pod_json(name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> Value {
     let map = |pairs: &[(&str, &str)]| -> serde_json::Map<String, Value> {
-        pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect()
     };
     json!({
         "metadata": {

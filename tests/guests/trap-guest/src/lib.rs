@@ -26,14 +26,23 @@ impl PreFilter for TrapGuest {
 }
 
 impl Filter for TrapGuest {
-    fn filter(&mut self, cycle: &mut CycleState, pod: &Pod, _node: &NodeInfo) -> Result<(), Status> {
+    fn filter(
+        &mut self,
+        cycle: &mut CycleState,
+        pod: &Pod,
+        _node: &NodeInfo,
+    ) -> Result<(), Status> {
         if let Some(message) = pod.annotation(PANIC_ANNOTATION)? {
             panic!("{message}");
         }
         match cycle.get::<PodName>() {
             Some(PodName(name)) if name == pod.name()? => Ok(()),
-            Some(PodName(other)) => Err(Status::error(format!("cycle state belongs to pod {other}"))),
-            None => Err(Status::unschedulable("no cycle state: PreFilter did not run on this instance")),
+            Some(PodName(other)) => {
+                Err(Status::error(format!("cycle state belongs to pod {other}")))
+            }
+            None => Err(Status::unschedulable(
+                "no cycle state: PreFilter did not run on this instance",
+            )),
         }
     }
 }
