@@ -62,3 +62,4 @@ clean:
 # The real kube-scheduler-simulator with our guests (needs Docker): start-simulator-wasm,
 # stop-simulator, reset-simulator, import-simulator.
 include simulator/kube-scheduler-simulator/simulator.mk
+include bench.mk

@@ -1,4 +1,5 @@
 //! The fleet-score guest (static/fleet_score.wasm) in the host: table-driven placements.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 use integration_tests::{load, node, pod_json};
 use serde_json::Value;

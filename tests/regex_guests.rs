@@ -1,5 +1,6 @@
 //! The RegexScheduling guests (static/regex_v1.wasm, static/regex_v2.wasm) in the host: the seed
 //! demo, a pattern table, Go's own verdicts, and v2's per-cycle economy.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 use integration_tests::{REGEX, guest, load, node, pod, root};
 use serde_json::Value;

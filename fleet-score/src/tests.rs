@@ -29,12 +29,13 @@ fn add_node(host: &FakeHost, name: &str, load: Option<&str>) {
     host.add_node(name, node.build());
 }
 
+/// Per node: (name, filter code, filter reason, score).
+type NodeOutcome = (String, i32, Option<String>, Option<i32>);
+/// A hook that failed: (code, reason).
+type HookFailure = (i32, Option<String>);
+
 /// Runs a whole cycle: PreFilter, Filter and (for the feasible nodes) PreScore and Score.
-/// Returns per node: (filter code, filter reason, score).
-fn cycle(
-    host: &FakeHost,
-    nodes: &[&str],
-) -> Result<Vec<(String, i32, Option<String>, Option<i32>)>, (i32, Option<String>)> {
+fn cycle(host: &FakeHost, nodes: &[&str]) -> Result<Vec<NodeOutcome>, HookFailure> {
     host.new_call();
     let code = exports::prefilter();
     if code == 5 {

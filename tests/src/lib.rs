@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: finding the built guests and making Kubernetes
 //! objects as JSON, the way a kube-scheduler-simulator export holds them.
+#![allow(clippy::expect_used)] // test helpers: a bad fixture should fail the test loudly
 
 use std::path::PathBuf;
 

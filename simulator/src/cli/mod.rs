@@ -1,6 +1,7 @@
-//! The command line: `run`, `serve`, `autoscale eval`, `autoscale webhook`.
+//! The command line: `run`, `serve`, `autoscale eval`, `autoscale webhook`, `bench`.
 
 mod autoscale;
+mod bench;
 mod http;
 mod output;
 mod run;
@@ -53,7 +54,7 @@ pub fn io_text(e: &std::io::Error) -> String {
     name = "simulator",
     version,
     about = "Run kube-scheduler WASM plugins locally: schedule a cluster scenario, serve guests over HTTP, run fleet autoscaling policies.",
-    after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml"
+    after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator bench static/regex_v1.wasm static/regex_v2.wasm"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -80,6 +81,8 @@ enum Command {
         after_help = "Examples:\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml --addr 127.0.0.1:8000"
     )]
     Autoscale(AutoscaleCommand),
+    // No doc comment here: it would replace the `about` and drop the `long_about` of BenchArgs.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +179,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::serve(&a),
         Command::Autoscale(AutoscaleCommand::Eval(a)) => autoscale::eval(&a),
         Command::Autoscale(AutoscaleCommand::Webhook(a)) => autoscale::webhook(&a),
+        Command::Bench(a) => bench::run(&a).map_err(CliError),
     };
     match result {
         Ok(code) => code,
