@@ -6,7 +6,7 @@
 use core::fmt;
 
 /// A framework status code, as `k8s.io/scheduler` passes it through (`ABI.md` §2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum Code {
     /// The hook succeeded.
@@ -30,11 +30,24 @@ impl Code {
     pub const fn as_i32(self) -> i32 {
         self as i32
     }
-}
 
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+    /// The code with that wire value, if any.
+    pub const fn from_i32(code: i32) -> Option<Code> {
+        Some(match code {
+            0 => Code::Success,
+            1 => Code::Error,
+            2 => Code::Unschedulable,
+            3 => Code::UnschedulableAndUnresolvable,
+            4 => Code::Wait,
+            5 => Code::Skip,
+            6 => Code::Pending,
+            _ => return None,
+        })
+    }
+
+    /// kube-scheduler's name for the code (`Code.String()`).
+    pub const fn name(self) -> &'static str {
+        match self {
             Code::Success => "Success",
             Code::Error => "Error",
             Code::Unschedulable => "Unschedulable",
@@ -42,7 +55,13 @@ impl fmt::Display for Code {
             Code::Wait => "Wait",
             Code::Skip => "Skip",
             Code::Pending => "Pending",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -2,66 +2,9 @@
 
 use std::fmt;
 
-/// kube-scheduler's `framework.Code`, with the same numeric values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(i32)]
-pub enum Code {
-    /// The plugin ran and the pod fits (0). A nil status in kube-scheduler.
-    Success = 0,
-    /// An internal error or unexpected input (1).
-    Error = 1,
-    /// The pod does not fit; preemption might help (2).
-    Unschedulable = 2,
-    /// The pod does not fit and preemption would not help (3).
-    UnschedulableAndUnresolvable = 3,
-    /// A Permit plugin wants the pod to wait (4). Never returned by the emulated plugins.
-    Wait = 4,
-    /// The plugin has nothing to do for this pod (5): after PreFilter, skip its Filter; after
-    /// PreScore, skip its Score.
-    Skip = 5,
-    /// Scheduling succeeded but must stop here (6). Never returned by the emulated plugins.
-    Pending = 6,
-}
-
-impl Code {
-    /// The numeric code, as kube-scheduler and the WASM ABI use it.
-    pub const fn as_i32(self) -> i32 {
-        self as i32
-    }
-
-    /// The code with that number, if any.
-    pub const fn from_i32(code: i32) -> Option<Code> {
-        Some(match code {
-            0 => Code::Success,
-            1 => Code::Error,
-            2 => Code::Unschedulable,
-            3 => Code::UnschedulableAndUnresolvable,
-            4 => Code::Wait,
-            5 => Code::Skip,
-            6 => Code::Pending,
-            _ => return None,
-        })
-    }
-
-    /// kube-scheduler's name for the code (`Code.String()`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Code::Success => "Success",
-            Code::Error => "Error",
-            Code::Unschedulable => "Unschedulable",
-            Code::UnschedulableAndUnresolvable => "UnschedulableAndUnresolvable",
-            Code::Wait => "Wait",
-            Code::Skip => "Skip",
-            Code::Pending => "Pending",
-        }
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// kube-scheduler's `framework.Code`: the SDK's [`common::Code`], so host and guest agree on the
+/// numbers and names.
+pub use common::Code;
 
 /// The result of a plugin at one extension point: a [`Code`] and kube-scheduler's reasons, in
 /// kube-scheduler's order.
