@@ -19,7 +19,7 @@ all: build
 
 help:
 	@echo "make run     build the guests and schedule the demo scenario in the simulator"
-	@echo "make test    fmt check, clippy -D warnings, unit and integration tests"
+	@echo "make test    fmt check, clippy -D warnings, cargo doc -D warnings, unit, integration and Extism tests"
 	@echo "make build   build static/*.wasm (release, $(WASM_TARGET))"
 	@echo "make bench   benchmarks (numbers, not pass/fail)"
 
@@ -45,6 +45,7 @@ run: build
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
 
 unit: build
 	$(CARGO) test --workspace
