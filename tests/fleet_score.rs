@@ -21,24 +21,18 @@ const CONFIG: &str = r#"{
   }
 }"#;
 
+/// A node reporting `current` of a target load of 6 and a max load of 8.
+fn loaded(name: &str, current: u32) -> Value {
+    let feedback = format!("current-load={current}, target-load=6, max-load=8");
+    node(name, &[(LOAD, feedback.as_str())])
+}
+
 fn nodes() -> Vec<Value> {
     vec![
-        node(
-            "empty",
-            &[(LOAD, "current-load=0, target-load=6, max-load=8")],
-        ),
-        node(
-            "half",
-            &[(LOAD, "current-load=4, target-load=6, max-load=8")],
-        ),
-        node(
-            "busy",
-            &[(LOAD, "current-load=7, target-load=6, max-load=8")],
-        ),
-        node(
-            "full",
-            &[(LOAD, "current-load=8, target-load=6, max-load=8")],
-        ),
+        loaded("empty", 0),
+        loaded("half", 4),
+        loaded("busy", 7),
+        loaded("full", 8),
         node("quiet", &[]),
     ]
 }
