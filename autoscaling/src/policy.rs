@@ -1,7 +1,7 @@
 //! `apply`: the desired replica count of a fleet under a policy, exactly as Agones' autoscaler
-//! computes it at v1.60.0 (`pkg/fleetautoscalers/fleetautoscalers.go`), including its `limited` flags and
-//! error messages. Where Go would overflow silently, panic or loop forever, this code saturates or
-//! returns an error instead; every such place is listed in RATIONALE.md.
+//! computes it at v1.60.0 (`pkg/fleetautoscalers/fleetautoscalers.go`), including its `limited`
+//! flags and error messages. Where Go would overflow silently, panic or loop forever, this code
+//! saturates or returns an error instead; every such place is listed in RATIONALE.md.
 
 use std::collections::BTreeMap;
 use std::fmt;
