@@ -100,9 +100,7 @@ pub fn evaluate(vector: &Value) -> Outcome {
         "kubeai.reconciler" => eval_reconciler(&policy, &status),
         "kubeai.capped_smooth_ratio" => eval_smooth(&policy, &status),
         "burst.header" => eval_burst(&policy, &status),
-        k if APPLY_KINDS.contains(&k) => {
-            eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v)
-        }
+        k if is_apply_kind(k) => eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v),
         _ => Err(Stop::Invalid(format!(
             "unknown kind {kind:?} (known: {})",
             known_kinds().join(", ")
@@ -115,23 +113,22 @@ pub fn evaluate(vector: &Value) -> Outcome {
     }
 }
 
-/// Kinds whose vectors run a policy through [`apply_with`] (expected: replicas, limited, error).
-const APPLY_KINDS: &[&str] = &[
-    "agones.buffer",
-    "agones.counter",
-    "agones.list",
-    "agones.webhook",
-    "agones.webhook.errors",
-    "agones.wasm",
-    "agones.wasm.errors",
-    "agones.schedule",
-    "agones.chain",
-    "agones.dispatch",
+/// Policy families whose vectors run a policy through [`apply_with`] (expected: replicas,
+/// limited, error): kind `agones.<family>` or `agones.<family>.<anything>`, e.g.
+/// `agones.webhook.errors`.
+const APPLY_FAMILIES: &[&str] = &[
+    "buffer", "chain", "counter", "dispatch", "list", "schedule", "wasm", "webhook",
 ];
 
-/// Every kind [`evaluate`] understands.
-pub fn known_kinds() -> Vec<&'static str> {
-    let mut k = vec![
+fn is_apply_kind(kind: &str) -> bool {
+    kind.strip_prefix("agones.")
+        .and_then(|rest| rest.split('.').next())
+        .is_some_and(|family| APPLY_FAMILIES.contains(&family))
+}
+
+/// Every kind [`evaluate`] understands; `agones.<family>.*` stands for the apply families.
+pub fn known_kinds() -> Vec<String> {
+    let mut k: Vec<String> = [
         "agones.validation",
         "agones.defaults",
         "agones.webhook.url",
@@ -143,9 +140,12 @@ pub fn known_kinds() -> Vec<&'static str> {
         "kubeai.reconciler",
         "kubeai.capped_smooth_ratio",
         "burst.header",
-    ];
-    k.extend_from_slice(APPLY_KINDS);
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
     k.sort_unstable();
+    k.push(format!("agones.{{{}}}[.*]", APPLY_FAMILIES.join(",")));
     k
 }
 

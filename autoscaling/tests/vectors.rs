@@ -117,7 +117,7 @@ fn unreadable_vectors_are_errors() {
         ),
         (
             r#"[{"id":"a","kind":"agones.nope","expected":{}}]"#,
-            r#"unknown kind "agones.nope" (known: agones.buffer, agones.buffer+controller, "#,
+            r#"unknown kind "agones.nope" (known: agones.buffer+controller, agones.defaults, "#,
         ),
         (
             r#"[{"id":"a","kind":"agones.buffer","policy":{"type":5},"expected":{}}]"#,
