@@ -13,8 +13,9 @@
 //! - `scaleNone` — current replicas, never scales.
 //! - `scaleSmoothed` — KubeAI's CappedSmoothRatio on the buffer ratio
 //!   `(allocated + buffer_size) / replicas`; smoothing state lives in the plugin instance, which
-//!   Agones caches across syncs. Config `min_replicas` (default 1), `max_replicas` (default
-//!   2147483647).
+//!   Agones keeps across syncs from **v1.57** on (#4493; in 1.53–1.56 every sync created a new
+//!   instance, so nothing was smoothed). Config `min_replicas` (default 1), `max_replicas`
+//!   (default 2147483647).
 //!
 //! Bad input (not JSON, no `request`, negative counts, bad config) returns an Extism error with a
 //! clear message; nothing traps. The pure logic is [`handle_scale`], [`handle_scale_none`] and

@@ -19,10 +19,12 @@
 //! is a real test certificate and other non-base64 text is taken as raw bytes.
 //!
 //! Webhook vectors use `status.webhook_response` (or `webhook_status`/`webhook_body`) when given;
-//! without it, a placeholder server URL is answered like Agones' own unit-test server. Wasm vectors
-//! use `status.plugin_response` when given, else Agones' example plugin (`scale`/`scaleNone`), whose
-//! logic this crate reproduces. Skipped (need real I/O): a webhook at a real address with no
-//! recorded answer (transport errors), and a Wasm policy with a `hash` (needs the module bytes).
+//! without it, a placeholder server URL is answered like Agones' own unit-test server (v1.60.0).
+//! Wasm vectors use `status.plugin_response` when given, else Agones' example plugin (`scale`,
+//! `scaleNone`, `scaleEmpty`), whose logic this crate reproduces. Skipped (need real I/O): a
+//! webhook at a real address with no recorded answer (transport errors), and a Wasm policy with a
+//! `hash` (needs the module bytes). Invalid, and counted as errors: a vector that is not an object,
+//! has no or an unknown `kind`, has no `expected`, or whose fields cannot be read.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -39,7 +41,8 @@ use crate::kubeai::{
 };
 use crate::plugin::{example_scale, example_scale_none, parse_buffer_size};
 use crate::policy::{
-    Context, Exchange, FeatureGates, HttpReply, WasmFailure, apply_with, service_url,
+    Context, Exchange, FeatureGates, HttpReply, WasmFailure, apply_with, request_review,
+    service_url,
 };
 use crate::review::decode_review;
 use crate::types::{
@@ -55,13 +58,34 @@ pub enum Outcome {
     Actual(Value),
     /// Not evaluable without I/O; the reason.
     Skipped(String),
+    /// Not a vector this evaluator can read (not an object, no or unknown `kind`, fields of the
+    /// wrong shape); the reason. Counted as an error: a file with one is not a passing file.
+    Invalid(String),
 }
 
 const PLACEHOLDER_HOST: &str = "http://placeholder.invalid";
 
+/// The `request.uid` of every review the evaluator builds (Agones uses a fresh UUID).
+const REQUEST_UID: &str = "6f0c7a4e-9a1b-4c2d-8e3f-0a1b2c3d4e5f";
+
 /// Evaluates one vector. "Now" for vectors without one is Go's zero time, as in upstream tests.
 pub fn evaluate(vector: &Value) -> Outcome {
-    let kind = vector.get("kind").and_then(Value::as_str).unwrap_or("");
+    let Some(obj) = vector.as_object() else {
+        return Outcome::Invalid(format!(
+            "a vector must be a JSON object, not {}",
+            gotext::json::type_name(vector)
+        ));
+    };
+    let kind = match obj.get("kind") {
+        Some(Value::String(k)) => k.as_str(),
+        Some(other) => {
+            return Outcome::Invalid(format!(
+                "\"kind\" must be a string, not {}",
+                gotext::json::type_name(other)
+            ));
+        }
+        None => return Outcome::Invalid("the vector has no \"kind\"".to_string()),
+    };
     let policy = vector.get("policy").cloned().unwrap_or(Value::Null);
     let status = vector.get("status").cloned().unwrap_or(Value::Null);
     let r = match kind {
@@ -69,28 +93,73 @@ pub fn evaluate(vector: &Value) -> Outcome {
         "agones.defaults" => eval_defaults(&policy),
         "agones.webhook.url" => eval_create_url(&policy),
         "agones.wasm.plugin" => eval_plugin(&policy, &status),
+        "agones.review" => eval_review(&status),
         "agones.buffer+controller" => eval_controller(&policy, &status),
         "kubeai.legacy_calculate" => eval_legacy(&policy, &status),
         "kubeai.compute_scale" => eval_compute(&policy, &status),
         "kubeai.reconciler" => eval_reconciler(&policy, &status),
         "kubeai.capped_smooth_ratio" => eval_smooth(&policy, &status),
         "burst.header" => eval_burst(&policy, &status),
-        k if k.starts_with("agones.") => {
-            eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v)
-        }
-        _ => Err(Skip(format!("unknown kind {kind:?}"))),
+        k if is_apply_kind(k) => eval_apply(&policy, &status, k == "agones.wasm").map(|(v, _)| v),
+        _ => Err(Stop::Invalid(format!(
+            "unknown kind {kind:?} (known: {})",
+            known_kinds().join(", ")
+        ))),
     };
     match r {
         Ok(v) => Outcome::Actual(v),
-        Err(Skip(why)) => Outcome::Skipped(why),
+        Err(Stop::Skip(why)) => Outcome::Skipped(why),
+        Err(Stop::Invalid(why)) => Outcome::Invalid(why),
     }
 }
 
-struct Skip(String);
+/// Policy families whose vectors run a policy through [`apply_with`] (expected: replicas,
+/// limited, error): kind `agones.<family>` or `agones.<family>.<anything>`, e.g.
+/// `agones.webhook.errors`.
+const APPLY_FAMILIES: &[&str] = &[
+    "buffer", "chain", "counter", "dispatch", "list", "schedule", "wasm", "webhook",
+];
 
-impl From<String> for Skip {
-    fn from(s: String) -> Skip {
-        Skip(format!("cannot evaluate: {s}"))
+fn is_apply_kind(kind: &str) -> bool {
+    kind.strip_prefix("agones.")
+        .and_then(|rest| rest.split('.').next())
+        .is_some_and(|family| APPLY_FAMILIES.contains(&family))
+}
+
+/// Every kind [`evaluate`] understands; `agones.<family>.*` stands for the apply families.
+pub fn known_kinds() -> Vec<String> {
+    let mut k: Vec<String> = [
+        "agones.validation",
+        "agones.defaults",
+        "agones.webhook.url",
+        "agones.wasm.plugin",
+        "agones.review",
+        "agones.buffer+controller",
+        "kubeai.legacy_calculate",
+        "kubeai.compute_scale",
+        "kubeai.reconciler",
+        "kubeai.capped_smooth_ratio",
+        "burst.header",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    k.sort_unstable();
+    k.push(format!("agones.{{{}}}[.*]", APPLY_FAMILIES.join(",")));
+    k
+}
+
+/// Why a vector produced no result.
+enum Stop {
+    /// Needs real I/O (counted as skipped).
+    Skip(String),
+    /// Unreadable (counted as an error).
+    Invalid(String),
+}
+
+impl From<String> for Stop {
+    fn from(s: String) -> Stop {
+        Stop::Invalid(format!("cannot evaluate: {s}"))
     }
 }
 
@@ -156,8 +225,8 @@ fn gates_of(status: &Value) -> FeatureGates {
     gates
 }
 
-fn parse<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T, Skip> {
-    serde_json::from_value(v.clone()).map_err(|e| Skip(format!("cannot read {what}: {e}")))
+fn parse<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T, Stop> {
+    serde_json::from_value(v.clone()).map_err(|e| Stop::Invalid(format!("cannot read {what}: {e}")))
 }
 
 fn now_of(status: &Value) -> Instant {
@@ -190,6 +259,13 @@ impl VectorExchange {
             return HttpReply {
                 status: 500,
                 body: b"Wrong Status Replicas Parameter\n".to_vec(),
+            };
+        }
+        if st.allocated_replicas == -30 {
+            // Agones ≥ 1.59's test server: valid JSON without `response` (#4596).
+            return HttpReply {
+                status: 200,
+                body: b"{}".to_vec(),
             };
         }
         let mut prefix = Vec::new();
@@ -321,6 +397,8 @@ impl Exchange for VectorExchange {
                 example_scale(review, size)
             }
             "scaleNone" => example_scale_none(review),
+            // The example's test-only export (Agones ≥ 1.59): `{}`, a review without `response`.
+            "scaleEmpty" => return Ok(b"{}".to_vec()),
             f => return Err(WasmFailure::Call(format!("unknown function: {f}"))),
         }
         .map_err(WasmFailure::Call)?;
@@ -335,7 +413,7 @@ struct Applied {
     fleet: Fleet,
 }
 
-fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<Applied, Skip> {
+fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<Applied, Stop> {
     let mut subst = Vec::new();
     let mut policy = policy.clone();
     let mut status = status.clone();
@@ -397,13 +475,13 @@ fn run_apply(policy: &Value, status: &Value, ex: &mut VectorExchange) -> Result<
     let mut ctx = Context::at(now_of(&status));
     ctx.gates = gates;
     ctx.node_counts = node_counts;
-    ctx.request_uid = "6f0c7a4e-9a1b-4c2d-8e3f-0a1b2c3d4e5f".into();
+    ctx.request_uid = REQUEST_UID.into();
     ctx.exchange = Some(ex);
     let result = apply_with(&pol, &fleet, &game_servers, &mut ctx).map_err(fix);
     let chain_entry = ctx.chain_entry.take();
     drop(ctx);
     if let Some(why) = ex.needs_io.take() {
-        return Err(Skip(why));
+        return Err(Stop::Skip(why));
     }
     Ok(Applied {
         result,
@@ -430,7 +508,7 @@ fn empty_exchange() -> VectorExchange {
     }
 }
 
-fn eval_apply(policy: &Value, status: &Value, with_plugin: bool) -> Result<(Value, Applied), Skip> {
+fn eval_apply(policy: &Value, status: &Value, with_plugin: bool) -> Result<(Value, Applied), Stop> {
     let mut ex = empty_exchange();
     let applied = run_apply(policy, status, &mut ex)?;
     let mut out = result_json(&applied.result);
@@ -443,7 +521,7 @@ fn eval_apply(policy: &Value, status: &Value, with_plugin: bool) -> Result<(Valu
     Ok((out, applied))
 }
 
-fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let fas = status.get("fas").cloned().unwrap_or(Value::Null);
     let fas_name = fas
         .pointer("/metadata/name")
@@ -527,7 +605,7 @@ fn eval_controller(policy: &Value, status: &Value) -> Result<Value, Skip> {
     Ok(out)
 }
 
-fn eval_validation(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_validation(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let mut subst = Vec::new();
     let mut policy = policy.clone();
     normalise(&mut policy, &mut subst);
@@ -558,16 +636,16 @@ fn eval_validation(policy: &Value, status: &Value) -> Result<Value, Skip> {
     Ok(json!({ "count": list.len(), "errors": list }))
 }
 
-fn eval_defaults(policy: &Value) -> Result<Value, Skip> {
+fn eval_defaults(policy: &Value) -> Result<Value, Stop> {
     let mut spec: FleetAutoscalerSpec = parse(policy, "policy (FleetAutoscaler spec)")?;
     apply_defaults(&mut spec);
     let once = spec.clone();
     apply_defaults(&mut spec);
-    let sync = serde_json::to_value(&once.sync).map_err(|e| Skip(e.to_string()))?;
+    let sync = serde_json::to_value(&once.sync).map_err(|e| Stop::Invalid(e.to_string()))?;
     Ok(json!({ "sync": sync, "idempotent": once == spec }))
 }
 
-fn eval_create_url(policy: &Value) -> Result<Value, Skip> {
+fn eval_create_url(policy: &Value) -> Result<Value, Stop> {
     let scheme = policy
         .get("scheme")
         .and_then(Value::as_str)
@@ -581,7 +659,7 @@ fn eval_create_url(policy: &Value) -> Result<Value, Skip> {
     Ok(json!({ "url": service_url(scheme, &s("name"), &s("namespace"), &s("path"), port) }))
 }
 
-fn eval_plugin(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_plugin(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let wasm: WasmPolicy = parse(policy.get("wasm").unwrap_or(&Value::Null), "policy.wasm")?;
     let input = status.get("plugin_input").cloned().unwrap_or(Value::Null);
     let bytes = input.to_string().into_bytes();
@@ -589,7 +667,7 @@ fn eval_plugin(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let out = ex.wasm("", &wasm, &bytes);
     Ok(match out {
         Ok(b) => {
-            let review = decode_review(&b).map_err(Skip)?;
+            let review = decode_review(&b).map_err(Stop::Invalid)?;
             let r = review.response.unwrap_or_default();
             json!({ "plugin_response": { "uid": r.uid, "scale": r.scale, "replicas": r.replicas } })
         }
@@ -597,6 +675,15 @@ fn eval_plugin(policy: &Value, status: &Value) -> Result<Value, Skip> {
             json!({ "plugin_response": null, "error": m })
         }
     })
+}
+
+/// `agones.review`: the review Agones sends to a webhook or Wasm plugin for `status.fleet` (with
+/// `status.featureGates`), `request.uid` being the evaluator's fixed UID.
+fn eval_review(status: &Value) -> Result<Value, Stop> {
+    let fleet: Fleet = parse(status.get("fleet").unwrap_or(&Value::Null), "status.fleet")?;
+    let review = request_review(&fleet, REQUEST_UID, gates_of(status));
+    let review = serde_json::to_value(&review).map_err(|e| Stop::Invalid(e.to_string()))?;
+    Ok(json!({ "review": review }))
 }
 
 fn f64s(v: Option<&Value>) -> Vec<f64> {
@@ -611,7 +698,7 @@ fn i32_of(v: &Value, k: &str) -> i32 {
     })
 }
 
-fn eval_legacy(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_legacy(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let tol = policy
         .get("constructorTolerance")
         .and_then(Value::as_f64)
@@ -634,7 +721,11 @@ fn eval_legacy(policy: &Value, status: &Value) -> Result<Value, Skip> {
             weights: f64s(status.get("weights")),
         }
         .calculate(cur, min, max, &ratios),
-        other => return Err(Skip(format!("no legacy Calculate for algorithm {other:?}"))),
+        other => {
+            return Err(Stop::Invalid(format!(
+                "no legacy Calculate for algorithm {other:?}"
+            )));
+        }
     };
     Ok(json!({ "desiredReplicas": desired }))
 }
@@ -655,7 +746,7 @@ fn smooth_from(policy: &Value) -> CappedSmoothRatio {
     }
 }
 
-fn eval_compute(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_compute(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let input: ScalingInput = parse(status, "status (ScalingInput)")?;
     let tol = policy
         .get("constructorTolerance")
@@ -673,13 +764,13 @@ fn eval_compute(policy: &Value, status: &Value) -> Result<Value, Skip> {
             weights: f64s(status.get("weights")),
         }),
         "CappedSmoothRatio" => Box::new(smooth_from(policy)),
-        other => return Err(Skip(format!("unknown algorithm {other:?}"))),
+        other => return Err(Stop::Invalid(format!("unknown algorithm {other:?}"))),
     };
-    let r = algo.compute_scale(&input).map_err(Skip)?;
+    let r = algo.compute_scale(&input).map_err(Stop::Invalid)?;
     Ok(json!({ "desiredReplicas": r.desired_replicas, "reason": r.reason }))
 }
 
-fn eval_reconciler(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_reconciler(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let spec: PolicySpec = parse(policy.get("spec").unwrap_or(&Value::Null), "policy.spec")?;
     let metrics: CurrentMetrics = match status.get("currentMetrics") {
         Some(v) if !v.is_null() => parse(v, "status.currentMetrics")?,
@@ -710,7 +801,7 @@ fn eval_reconciler(policy: &Value, status: &Value) -> Result<Value, Skip> {
     }))
 }
 
-fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let mut algo = smooth_from(policy);
     let calls = status
         .get("calls")
@@ -720,7 +811,7 @@ fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Skip> {
     let mut results = Vec::new();
     for call in &calls {
         let input: ScalingInput = parse(call, "status.calls[]")?;
-        let r = algo.compute_scale(&input).map_err(Skip)?;
+        let r = algo.compute_scale(&input).map_err(Stop::Invalid)?;
         let mut o = Map::new();
         o.insert("desiredReplicas".into(), json!(r.desired_replicas));
         o.insert("reason".into(), json!(r.reason));
@@ -734,7 +825,7 @@ fn eval_smooth(policy: &Value, status: &Value) -> Result<Value, Skip> {
     Ok(json!({ "results": results }))
 }
 
-fn eval_burst(policy: &Value, status: &Value) -> Result<Value, Skip> {
+fn eval_burst(policy: &Value, status: &Value) -> Result<Value, Stop> {
     let hpa: Hpa = parse(status.get("hpa").unwrap_or(&Value::Null), "status.hpa")?;
     let p = policy
         .get("targetPercentOfMaxLoad")
@@ -856,11 +947,12 @@ pub struct Report {
     pub kind: String,
     /// What evaluation gave.
     pub outcome: Outcome,
-    /// `None` if skipped, else `Ok` or the differences.
+    /// `None` if skipped or invalid, else `Ok` or the differences.
     pub verdict: Option<Result<(), Vec<String>>>,
 }
 
-/// Evaluates and compares every vector of a JSON array.
+/// Evaluates and compares every vector of a JSON array. A vector without `expected` is
+/// [`Outcome::Invalid`] (there is nothing to compare with).
 pub fn run(vectors: &Value) -> Result<Vec<Report>, String> {
     let list = vectors
         .as_array()
@@ -868,22 +960,19 @@ pub fn run(vectors: &Value) -> Result<Vec<Report>, String> {
     Ok(list
         .iter()
         .map(|v| {
-            let outcome = evaluate(v);
+            let mut outcome = evaluate(v);
+            let expected = v.get("expected");
+            if matches!(outcome, Outcome::Actual(_)) && expected.is_none() {
+                outcome = Outcome::Invalid("the vector has no \"expected\"".to_string());
+            }
             let verdict = match &outcome {
-                Outcome::Actual(a) => Some(compare(v.get("expected").unwrap_or(&Value::Null), a)),
-                Outcome::Skipped(_) => None,
+                Outcome::Actual(a) => Some(compare(expected.unwrap_or(&Value::Null), a)),
+                Outcome::Skipped(_) | Outcome::Invalid(_) => None,
             };
+            let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             Report {
-                id: v
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                kind: v
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                id: text("id"),
+                kind: text("kind"),
                 outcome,
                 verdict,
             }
@@ -891,29 +980,58 @@ pub fn run(vectors: &Value) -> Result<Vec<Report>, String> {
         .collect())
 }
 
-/// The `--json` line of a report: `{"id":…,"actual":{…}}` or `{"id":…,"skipped":"…"}`.
+/// The `--json` line of a report: `{"id":…,"actual":{…}}`, `{"id":…,"skipped":"…"}` or
+/// `{"id":…,"invalid":"…"}`.
 pub fn json_line(r: &Report) -> String {
     match &r.outcome {
         Outcome::Actual(a) => json!({ "id": r.id, "actual": a }).to_string(),
         Outcome::Skipped(why) => json!({ "id": r.id, "skipped": why }).to_string(),
+        Outcome::Invalid(why) => json!({ "id": r.id, "invalid": why }).to_string(),
     }
 }
 
-/// Pass / fail / skip counts.
+/// How many vectors passed, failed, were skipped (need I/O) and were invalid (unreadable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Computed and equal to `expected`.
+    pub passed: usize,
+    /// Computed and different from `expected`.
+    pub failed: usize,
+    /// Not computable without I/O.
+    pub skipped: usize,
+    /// Unreadable: not an object, no or unknown `kind`, no `expected`, fields of the wrong shape.
+    pub invalid: usize,
+}
+
+impl Tally {
+    /// True when nothing failed and every vector was readable.
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.invalid == 0
+    }
+}
+
+/// Counts the reports by verdict.
+pub fn tally(reports: &[Report]) -> Tally {
+    let mut t = Tally::default();
+    for r in reports {
+        match (&r.verdict, &r.outcome) {
+            (Some(Ok(())), _) => t.passed += 1,
+            (Some(Err(_)), _) => t.failed += 1,
+            (None, Outcome::Invalid(_)) => t.invalid += 1,
+            (None, _) => t.skipped += 1,
+        }
+    }
+    t
+}
+
+/// Pass / fail / skip counts (invalid vectors are in none of them; see [`tally`]).
 pub fn counts(reports: &[Report]) -> (usize, usize, usize) {
-    let pass = reports
-        .iter()
-        .filter(|r| matches!(r.verdict, Some(Ok(()))))
-        .count();
-    let fail = reports
-        .iter()
-        .filter(|r| matches!(r.verdict, Some(Err(_))))
-        .count();
-    (pass, fail, reports.len() - pass - fail)
+    let t = tally(reports);
+    (t.passed, t.failed, t.skipped)
 }
 
 /// A plain-text table (status, kind, id, first difference or skip reason) and the closing line
-/// `N passed, M failed, K skipped`.
+/// `N passed, M failed, K skipped` (`, E invalid` appended when a vector was unreadable).
 pub fn render_table(reports: &[Report]) -> String {
     let kind_w = reports
         .iter()
@@ -938,7 +1056,8 @@ pub fn render_table(reports: &[Report]) -> String {
             (Some(Ok(())), _) => ("pass", String::new()),
             (Some(Err(d)), _) => ("FAIL", d.join("; ")),
             (None, Outcome::Skipped(why)) => ("skip", why.clone()),
-            (None, _) => ("skip", String::new()),
+            (None, Outcome::Invalid(why)) => ("ERROR", why.clone()),
+            (None, Outcome::Actual(_)) => ("skip", String::new()),
         };
         let _ = writeln!(
             s,
@@ -946,19 +1065,31 @@ pub fn render_table(reports: &[Report]) -> String {
             r.kind, r.id
         );
     }
-    let (p, f, k) = counts(reports);
-    let _ = writeln!(s, "{p} passed, {f} failed, {k} skipped");
+    let t = tally(reports);
+    let _ = write!(
+        s,
+        "{} passed, {} failed, {} skipped",
+        t.passed, t.failed, t.skipped
+    );
+    if t.invalid > 0 {
+        let _ = write!(s, ", {} invalid", t.invalid);
+    }
+    s.push('\n');
     s
 }
 
 /// What `simulator autoscale eval FILE [--json]` prints for the text of a vectors file: one JSON
 /// line per vector with `json`, else the table and its `N passed, M failed, K skipped` line. The
-/// boolean is true when no vector failed.
+/// boolean is true when no vector failed and every vector was readable ([`Tally::ok`]); a file
+/// that is not a JSON array, or holds no vector, is an `Err`.
 pub fn eval_text(text: &str, json: bool) -> Result<(String, bool), String> {
     let vectors: Value =
         serde_json::from_str(text).map_err(|e| format!("invalid vectors file: {e}"))?;
     let reports = run(&vectors)?;
-    let ok = counts(&reports).1 == 0;
+    if reports.is_empty() {
+        return Err("the vectors file holds no vector".to_string());
+    }
+    let ok = tally(&reports).ok();
     if json {
         let mut out = String::new();
         for r in &reports {

@@ -1,4 +1,5 @@
-//! Agones FleetAutoscaler and KubeAI scaling policies, exact to their upstream results.
+//! Agones FleetAutoscaler and KubeAI scaling policies, exact to their upstream results (Agones
+//! v1.60.0; RATIONALE.md lists what changed since 1.57 and the few deliberate differences).
 //!
 //! Pure Rust, no I/O; builds natively and for `wasm32-wasip1`. See `RATIONALE.md` for the
 //! decisions that are not obvious (overflow, Go sort order, what a conformance vector can't run).

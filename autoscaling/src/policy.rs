@@ -1,7 +1,7 @@
 //! `apply`: the desired replica count of a fleet under a policy, exactly as Agones' autoscaler
-//! computes it (`pkg/fleetautoscalers/fleetautoscalers.go`), including its `limited` flags and
-//! error messages. Where Go would overflow silently, panic or loop forever, this code saturates or
-//! returns an error instead; every such place is listed in RATIONALE.md.
+//! computes it at v1.60.0 (`pkg/fleetautoscalers/fleetautoscalers.go`), including its `limited`
+//! flags and error messages. Where Go would overflow silently, panic or loop forever, this code
+//! saturates or returns an error instead; every such place is listed in RATIONALE.md.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,7 +16,8 @@ use crate::types::{
     policy_type,
 };
 
-/// Agones feature gates that change policy behaviour (defaults as at Agones 1.57).
+/// Agones feature gates that change policy behaviour (defaults as at Agones 1.60, unchanged since
+/// 1.57).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeatureGates {
     /// `CountsAndLists` (Beta, on).
@@ -283,7 +284,9 @@ fn len_i64<T>(v: &[T]) -> i64 {
     i64::try_from(v.len()).unwrap_or(i64::MAX)
 }
 
-/// Counter / List policy (`is_counter` picks which); see REFERENCE.md §A.4.
+/// Counter / List policy (`is_counter` picks which). Scale-down walks only the deletable
+/// GameServers ([`deletable_deletion_order`], Agones ≥ 1.59): an Allocated or Reserved
+/// GameServer's capacity is never counted as removable.
 pub fn apply_counter_or_list(
     c: Option<&CounterPolicy>,
     is_counter: bool,
@@ -352,7 +355,8 @@ pub fn apply_counter_or_list(
         match scale {
             1 => scale_up_limited(replicas, capacity, agg_capacity, min),
             -1 => {
-                let order = deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
+                let order =
+                    deletable_deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
                 Ok(scale_down_limited(
                     &walk,
                     &order,
@@ -391,7 +395,7 @@ pub fn apply_counter_or_list(
     if agg_capacity == min {
         return Ok((replicas, true));
     }
-    let order = deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
+    let order = deletable_deletion_order(fleet, game_servers, &ctx.node_counts, ctx.gates);
     Ok(scale_down(
         &walk,
         &order,
@@ -584,27 +588,60 @@ fn compare_priorities(
 /// The fleet's GameServers in Agones' scale-down order (`SortGameServersByStrategy`): Packed =
 /// unknown-node first, then least-full nodes, not-yet-Ready before Ready on a node, priorities,
 /// name; Distributed = priorities, then oldest first. GameServers labelled for another fleet, or
-/// in another (non-empty) namespace, are left out as Agones' lister would.
+/// in another (non-empty) namespace, are left out as Agones' lister would. Allocated and Reserved
+/// GameServers are included: the Counter/List walk uses [`deletable_deletion_order`] instead.
 pub fn deletion_order<'a>(
     fleet: &Fleet,
     game_servers: &'a [GameServer],
     node_counts: &BTreeMap<String, NodeCount>,
     gates: FeatureGates,
 ) -> Vec<&'a GameServer> {
-    let mut list: Vec<&GameServer> = game_servers
-        .iter()
-        .filter(|gs| {
-            let other_fleet = gs
-                .metadata
-                .labels
-                .get(FLEET_LABEL)
-                .is_some_and(|f| *f != fleet.metadata.name);
-            let other_ns = !gs.metadata.namespace.is_empty()
-                && !fleet.metadata.namespace.is_empty()
-                && gs.metadata.namespace != fleet.metadata.namespace;
-            !other_fleet && !other_ns
-        })
+    let list = fleet_game_servers(fleet, game_servers).collect();
+    sort_by_strategy(fleet, list, node_counts, gates)
+}
+
+/// The GameServers a Counter/List scale-down walks, in order (Agones ≥ 1.59,
+/// `getSortedDeletableGameServers`, #4625): the fleet's GameServers that
+/// [are deletable](GameServer::is_deletable) — Allocated/Reserved ones only once being deleted —
+/// sorted as [`deletion_order`] sorts. The filter comes before the sort, as in Agones: with
+/// Packed's comparator (not a strict weak order) sorting first and filtering after can differ.
+pub fn deletable_deletion_order<'a>(
+    fleet: &Fleet,
+    game_servers: &'a [GameServer],
+    node_counts: &BTreeMap<String, NodeCount>,
+    gates: FeatureGates,
+) -> Vec<&'a GameServer> {
+    let list = fleet_game_servers(fleet, game_servers)
+        .filter(|gs| gs.is_deletable())
         .collect();
+    sort_by_strategy(fleet, list, node_counts, gates)
+}
+
+/// Agones' `ListGameServersByFleetOwner`: the fleet label in the fleet's namespace.
+fn fleet_game_servers<'a, 'f>(
+    fleet: &'f Fleet,
+    game_servers: &'a [GameServer],
+) -> impl Iterator<Item = &'a GameServer> + use<'a, 'f> {
+    game_servers.iter().filter(move |gs| {
+        let other_fleet = gs
+            .metadata
+            .labels
+            .get(FLEET_LABEL)
+            .is_some_and(|f| *f != fleet.metadata.name);
+        let other_ns = !gs.metadata.namespace.is_empty()
+            && !fleet.metadata.namespace.is_empty()
+            && gs.metadata.namespace != fleet.metadata.namespace;
+        !other_fleet && !other_ns
+    })
+}
+
+/// `SortGameServersByStrategy` on an already listed slice.
+fn sort_by_strategy<'a>(
+    fleet: &Fleet,
+    mut list: Vec<&'a GameServer>,
+    node_counts: &BTreeMap<String, NodeCount>,
+    gates: FeatureGates,
+) -> Vec<&'a GameServer> {
     let priorities = &fleet.spec.priorities;
     if fleet.spec.scheduling == "Packed" {
         sort_slice(&mut list, |a, b| {
@@ -736,13 +773,20 @@ pub fn request_review(fleet: &Fleet, uid: &str, gates: FeatureGates) -> FleetAut
 }
 
 /// Agones' rule for a webhook/Wasm answer: `scale` → `response.replicas` (unclamped), otherwise the
-/// fleet's **status** replicas; never limited. A review without `response` is an error here (Agones
-/// dereferences nil).
-pub fn response_replicas(review: &FleetAutoscaleReview, fleet: &Fleet) -> ApplyResult {
+/// fleet's **status** replicas; never limited. A review without `response` is Agones' error
+/// (≥ 1.59, #4596; earlier versions dereferenced nil): `<source> response missing required
+/// 'response' field`, with `source` `webhook` or `wasm`.
+pub fn response_replicas(
+    review: &FleetAutoscaleReview,
+    fleet: &Fleet,
+    source: &str,
+) -> ApplyResult {
     match &review.response {
         Some(r) if r.scale => Ok((r.replicas, false)),
         Some(_) => Ok((fleet.status.replicas, false)),
-        None => Err(ApplyError::new("the review has no response")),
+        None => Err(ApplyError::new(format!(
+            "{source} response missing required 'response' field"
+        ))),
     }
 }
 
@@ -770,7 +814,7 @@ pub fn apply_webhook(
         )));
     }
     let answer = crate::review::decode_review(&reply.body).map_err(ApplyError::new)?;
-    response_replicas(&answer, fleet)
+    response_replicas(&answer, fleet, "webhook")
 }
 
 /// Wasm policy (Alpha).
@@ -807,7 +851,7 @@ pub fn apply_wasm(wp: Option<&WasmPolicy>, fleet: &Fleet, ctx: &mut Context<'_>)
     let mut answer = review;
     crate::review::decode_review_into(&output, &mut answer)
         .map_err(|e| ApplyError::new(format!("failed to unmarshal autoscaling response: {e}")))?;
-    response_replicas(&answer, fleet)
+    response_replicas(&answer, fleet, "wasm")
 }
 
 /// Schedule policy: the inner policy while active, else Agones' inactive-schedule error carrying

@@ -23,6 +23,7 @@ fn fields(kind: Kind) -> &'static [&'static str] {
             "readyReplicas",
             "reservedReplicas",
             "allocatedReplicas",
+            "allocations",
             "players",
             "counters",
             "lists",

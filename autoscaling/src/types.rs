@@ -475,6 +475,10 @@ pub struct FleetStatus {
     /// Allocated GameServers.
     #[serde(default)]
     pub allocated_replicas: i32,
+    /// Allocations observed over the fleet's life (Agones ≥ 1.59, #4513; 0 before). Carried into
+    /// webhook/Wasm reviews; no built-in policy reads it.
+    #[serde(default)]
+    pub allocations: i64,
     /// Player tracking aggregate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub players: Option<AggregatedPlayerStatus>,
@@ -539,6 +543,8 @@ struct GameServerRepr {
     #[serde(default)]
     creation_timestamp: Option<Time>,
     #[serde(default)]
+    deletion_timestamp: Option<Time>,
+    #[serde(default)]
     status: GameServerStatus,
 }
 
@@ -557,10 +563,24 @@ impl From<GameServerRepr> for GameServer {
         if let Some(v) = r.creation_timestamp {
             metadata.creation_timestamp = v;
         }
+        if let Some(v) = r.deletion_timestamp {
+            metadata.deletion_timestamp = v;
+        }
         GameServer {
             metadata,
             status: r.status,
         }
+    }
+}
+
+impl GameServer {
+    /// Agones' `IsDeletable`: an Allocated or Reserved GameServer may be removed only once it is
+    /// already being deleted (deletion timestamp set); every other state may.
+    pub fn is_deletable(&self) -> bool {
+        if matches!(self.status.state.as_str(), "Allocated" | "Reserved") {
+            return !self.metadata.deletion_timestamp.is_zero();
+        }
+        true
     }
 }
 
