@@ -48,10 +48,10 @@ mod server;
 mod static_dir;
 mod tls;
 
-pub use body::{BodyLimits, body_limits};
+pub use body::{BodyLimits, BodyLimitsService, body_limits};
 pub use config::{Config, TlsFiles};
 pub use log::{LogNote, escape};
-pub use metrics::Metrics;
+pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, Metrics};
 pub use server::{Server, serve, shutdown_signal};
 pub use static_dir::static_dir;
 

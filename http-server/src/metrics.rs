@@ -6,6 +6,7 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Metric, Registry};
 
@@ -24,8 +25,7 @@ const BUCKETS: [f64; 14] = [
 ];
 
 /// A metrics registry, cheap to clone (all clones share it). [`crate::Server::with_metrics`]
-/// serves it as `GET /metrics` and counts every request in `http_requests_total` and
-/// `http_request_duration_seconds` (labels `method`, `code`).
+/// serves it as `GET /metrics` and keeps the server's own metrics in it (see [`Metrics::new`]).
 ///
 /// ```
 /// use http_server::Metrics;
@@ -42,6 +42,8 @@ pub struct Metrics {
     registry: Arc<RwLock<Registry>>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram>,
+    connections: Gauge,
+    in_flight: Gauge,
 }
 
 impl Default for Metrics {
@@ -51,7 +53,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// A registry holding the server's own request counter and latency histogram.
+    /// A registry holding the server's own metrics: `http_requests_total` and
+    /// `http_request_duration_seconds` (labels `method`, `code`), `http_connections` and
+    /// `http_requests_in_flight`.
     pub fn new() -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
@@ -68,10 +72,24 @@ impl Metrics {
             "Time from request head to response head, by method and status code",
             latency.clone(),
         );
+        let connections = Gauge::default();
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_connections",
+            "Connections open (the server's cap applies to these)",
+            connections.clone(),
+        );
+        registry.register(
+            "http_requests_in_flight",
+            "Requests being answered",
+            in_flight.clone(),
+        );
         Metrics {
             registry: Arc::new(RwLock::new(registry)),
             requests,
             latency,
+            connections,
+            in_flight,
         }
     }
 
@@ -104,6 +122,32 @@ impl Metrics {
         self.latency
             .get_or_create(&labels)
             .observe(latency.as_secs_f64());
+    }
+}
+
+/// Adds one to `gauge` until dropped.
+pub(crate) struct GaugeGuard(Gauge);
+
+impl GaugeGuard {
+    fn new(gauge: &Gauge) -> Self {
+        gauge.inc();
+        GaugeGuard(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl Metrics {
+    pub(crate) fn connection(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.connections)
+    }
+
+    pub(crate) fn request(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.in_flight)
     }
 }
 

@@ -318,6 +318,7 @@ async fn connection(
     _slot: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
+    let _open = shared.metrics.as_ref().map(Metrics::connection);
     let write_timeout = shared.config.write_timeout;
     match shared.tls.clone() {
         None => http(WriteTimeout::new(stream, write_timeout), peer, shared, stop).await,
@@ -395,6 +396,7 @@ async fn handle(
     req: http::Request<Incoming>,
 ) -> Result<Response, Infallible> {
     let start = Instant::now();
+    let _in_flight = shared.metrics.as_ref().map(Metrics::request);
     let method = req.method().clone();
     let target = req.uri().to_string();
     let resp = respond(&shared, peer, req, target.len()).await;
