@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Routes: `GET /slow?ms=N` answers `slept N ms` after N ms; `POST /echo` answers the body's
-//! length; `/healthz`, `/metrics`. Prints `listening on URL` once bound and `stopped` after a
+//! length; `GET /named/{name}` puts the (decoded) name in its log line; `/healthz`, `/metrics`. Prints `listening on URL` once bound and `stopped` after a
 //! graceful shutdown (SIGINT/SIGTERM).
 
 use std::process::ExitCode;
@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use http_server::axum::Router;
 use http_server::axum::body::Bytes;
-use http_server::axum::extract::Query;
+use http_server::axum::extract::{Path, Query};
+use http_server::axum::response::IntoResponse as _;
 use http_server::axum::routing::{get, post};
-use http_server::{Config, Metrics, Server, TlsFiles};
+use http_server::{Config, LogNote, Metrics, Server, TlsFiles};
 
 #[derive(serde::Deserialize)]
 struct Slow {
@@ -76,6 +77,14 @@ fn run() -> Result<(), String> {
             get(|Query(q): Query<Slow>| async move {
                 tokio::time::sleep(Duration::from_millis(q.ms)).await;
                 format!("slept {} ms", q.ms)
+            }),
+        )
+        .route(
+            "/named/{name}",
+            get(|Path(name): Path<String>| async move {
+                let mut r = "named".into_response();
+                r.extensions_mut().insert(LogNote(format!("name={name}")));
+                r
             }),
         )
         .route(

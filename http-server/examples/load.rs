@@ -156,7 +156,9 @@ fn main() -> ExitCode {
                             }
                         }
                     }
-                    let Some((w, r)) = conn.as_mut() else { continue };
+                    let Some((w, r)) = conn.as_mut() else {
+                        continue;
+                    };
                     let t = Instant::now();
                     match exchange(w, r, &request) {
                         Ok(status) => {

@@ -192,3 +192,20 @@ fn running_out_of_file_descriptors_is_survived() {
     let (code, out) = demo.wait();
     assert_eq!((code, out.as_str()), (Some(0), "stopped\n"));
 }
+
+#[test]
+fn client_text_in_log_lines_is_escaped() {
+    let demo = Demo::start(&["--addr", "127.0.0.1:0"]);
+    // A name that would clear the screen and forge a second line if printed raw.
+    let r = demo.get("/named/%1b[2J%0d%0aPod%20default%2ffake:%20scheduled");
+    assert_eq!((r.status, r.text().as_str()), (200, "named"));
+    demo.wait_for_stderr("name=\\u{1b}[2J\\r\\nPod default/fake: scheduled (");
+    let log = demo.stderr.lock().unwrap().clone();
+    assert!(!log.contains('\u{1b}') && !log.contains('\r'), "{log:?}");
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("/named/")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].contains("\"GET /named/%1b[2J%0d%0aPod%20default%2ffake:%20scheduled\" 200 name="),
+        "{log}"
+    );
+}
