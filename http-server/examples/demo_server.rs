@@ -3,11 +3,12 @@
 //!
 //! ```text
 //! cargo run -p http-server --example demo_server -- [--addr 127.0.0.1:0] [--nofile N]
-//!     [--max-connections N] [--grace-ms N] [--tls-cert FILE --tls-key FILE]
+//!     [--max-connections N] [--grace-ms N] [--tls-cert FILE --tls-key FILE] [--dir DIR]
 //! ```
 //!
 //! Routes: `GET /slow?ms=N` answers `slept N ms` after N ms; `POST /echo` answers the body's
-//! length; `GET /named/{name}` puts the (decoded) name in its log line; `/healthz`, `/metrics`. Prints `listening on URL` once bound and `stopped` after a
+//! length; `GET /named/{name}` puts the (decoded) name in its log line; `/healthz`, `/metrics`;
+//! with `--dir`, every other path is a file of DIR (`static_dir`). Prints `listening on URL` once bound and `stopped` after a
 //! graceful shutdown (SIGINT/SIGTERM).
 
 use std::process::ExitCode;
@@ -40,7 +41,7 @@ fn run() -> Result<(), String> {
         addr: "127.0.0.1:0".into(),
         ..Config::default()
     };
-    let (mut cert, mut key) = (None, None);
+    let (mut cert, mut key, mut dir) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -63,6 +64,7 @@ fn run() -> Result<(), String> {
             "--grace-ms" => config.shutdown_grace = Duration::from_millis(num()?),
             "--tls-cert" => cert = Some(value.clone().into()),
             "--tls-key" => key = Some(value.clone().into()),
+            "--dir" => dir = Some(value.clone()),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -91,6 +93,10 @@ fn run() -> Result<(), String> {
             "/echo",
             post(|body: Bytes| async move { format!("{} bytes", body.len()) }),
         );
+    let router = match dir {
+        Some(d) => router.merge(http_server::static_dir(d).map_err(|e| e.to_string())?),
+        None => router,
+    };
     let server = Server::bind(config)
         .map_err(|e| e.to_string())?
         .with_metrics(Metrics::new());
