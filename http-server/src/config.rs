@@ -12,6 +12,17 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// How the server writes the errors it answers itself (408, 413, 414, 503, 405 on `/healthz`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorFormat {
+    /// `text/plain`: `413 payload too large: request body is larger than N bytes\n`.
+    #[default]
+    Text,
+    /// `application/json`: `{"error":"request body is larger than N bytes"}` (for JSON APIs
+    /// such as webhooks).
+    Json,
+}
+
 /// Everything [`crate::Server::bind`] needs; start from [`Config::default`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,6 +59,8 @@ pub struct Config {
     pub log_requests: bool,
     /// Raise the soft open-file limit to the hard one at bind (as Go does).
     pub raise_nofile_limit: bool,
+    /// Text or JSON bodies for the errors the server answers itself.
+    pub error_format: ErrorFormat,
 }
 
 impl Default for Config {
@@ -67,6 +80,7 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             log_requests: true,
             raise_nofile_limit: true,
+            error_format: ErrorFormat::Text,
         }
     }
 }

@@ -49,7 +49,7 @@ mod static_dir;
 mod tls;
 
 pub use body::{BodyLimits, BodyLimitsService, body_limits};
-pub use config::{Config, TlsFiles};
+pub use config::{Config, ErrorFormat, TlsFiles};
 pub use log::{LogNote, escape};
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, Metrics};
 pub use server::{Server, serve, shutdown_signal};

@@ -25,7 +25,7 @@ use tower::ServiceExt as _;
 use crate::body::{LimitedBody, Limits, Outcome};
 use crate::io::WriteTimeout;
 use crate::log::{LogNote, line};
-use crate::{Config, Error, Metrics, metrics, tls};
+use crate::{Config, Error, ErrorFormat, Metrics, metrics, tls};
 
 /// A bound listener, ready to [`serve`](Server::serve) a router.
 pub struct Server {
@@ -430,7 +430,8 @@ async fn respond(
 ) -> Response {
     let config = &shared.config;
     if target_len > config.max_uri_bytes {
-        return text(
+        return error(
+            config.error_format,
             StatusCode::URI_TOO_LONG,
             &format!(
                 "request target is longer than {} bytes",
@@ -441,7 +442,11 @@ async fn respond(
     let path = req.uri().path();
     if path == "/healthz" || (path == "/metrics" && shared.metrics.is_some()) {
         if !matches!(*req.method(), Method::GET | Method::HEAD) {
-            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use GET or HEAD");
+            let mut r = error(
+                config.error_format,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "use GET or HEAD",
+            );
             r.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             return r;
@@ -470,7 +475,8 @@ async fn respond(
         Ok(Ok(resp)) => resp,
         Ok(Err(never)) => match never {},
         Err(_) => {
-            let mut r = text(
+            let mut r = error(
+                config.error_format,
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!(
                     "the handler did not answer within {} ms",
@@ -497,10 +503,22 @@ async fn respond(
     if resp.status() == status {
         return resp;
     }
-    let mut r = text(status, &msg);
+    let mut r = error(config.error_format, status, &msg);
     r.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     r
+}
+
+/// An error the server answers itself, in `format`.
+fn error(format: ErrorFormat, status: StatusCode, msg: &str) -> Response {
+    match format {
+        ErrorFormat::Text => text(status, msg),
+        ErrorFormat::Json => plain(
+            status,
+            serde_json::json!({ "error": msg }).to_string(),
+            "application/json",
+        ),
+    }
 }
 
 /// `STATUS REASON: msg\n` as text/plain.

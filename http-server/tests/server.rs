@@ -16,7 +16,7 @@ use http_server::prometheus_client::metrics::counter::Counter;
 use http_server::prometheus_client::metrics::family::Family;
 use http_server::prometheus_client::metrics::gauge::Gauge;
 use http_server::prometheus_client::metrics::histogram::Histogram;
-use http_server::{Config, Metrics, body_limits};
+use http_server::{Config, ErrorFormat, Metrics, body_limits};
 
 const BIG: usize = 1 << 20;
 
@@ -271,6 +271,44 @@ fn bodies_over_the_limit_are_refused_with_413() {
         (
             413,
             "413 payload too large: request body is larger than 16 bytes\n"
+        )
+    );
+}
+
+#[test]
+fn errors_can_be_json_for_json_apis() {
+    let config = Config {
+        error_format: ErrorFormat::Json,
+        ..short()
+    };
+    let server = TestServer::start(config, router());
+    let r = server.request("POST", "/small", &[b' '; 17]);
+    assert_eq!(
+        (r.status, r.header("content-type"), r.text().as_str()),
+        (
+            413,
+            Some("application/json"),
+            r#"{"error":"request body is larger than 16 bytes"}"#
+        )
+    );
+    let mut stalled = server.connect();
+    stalled
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{")
+        .unwrap();
+    let r = read_response(&mut stalled);
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (
+            408,
+            r#"{"error":"request body not received within 500 ms"}"#
+        )
+    );
+    let r = server.get("/sleep");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (
+            503,
+            r#"{"error":"the handler did not answer within 500 ms"}"#
         )
     );
 }
