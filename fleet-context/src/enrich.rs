@@ -148,10 +148,12 @@ pub fn resolve_fleet(
     }
     let gs = pod.label(GAMESERVER_LABEL).or(pod.name.as_deref())?;
     // Untruncated: "<fleet>-<5>-<5>".
-    if let Some(fleet) = gs.get(..gs.len().saturating_sub(2 * (SUFFIX_LEN + 1))) {
-        if !fleet.is_empty() && generated_by(fleet, gs) && known(fleet) {
-            return Some(fleet.to_owned());
-        }
+    if let Some(fleet) = gs.get(..gs.len().saturating_sub(2 * (SUFFIX_LEN + 1)))
+        && !fleet.is_empty()
+        && generated_by(fleet, gs)
+        && known(fleet)
+    {
+        return Some(fleet.to_owned());
     }
     if gs.len() != MAX_GENERATED_BASE + SUFFIX_LEN {
         return None;
@@ -354,7 +356,10 @@ mod tests {
             name: Some(gs),
             ..PodMeta::default()
         };
-        assert_eq!(resolve(&pod, &[long_a.clone()]), Some(long_a.clone()));
+        assert_eq!(
+            resolve(&pod, std::slice::from_ref(&long_a)),
+            Some(long_a.clone())
+        );
         assert_eq!(resolve(&pod, &[long_a, long_b]), None);
     }
 

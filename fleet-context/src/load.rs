@@ -93,7 +93,7 @@ pub enum Event {
     /// The node list was (re)listed.
     NodesListed(Vec<Node>),
     /// A node was added or changed.
-    NodeApplied(Node),
+    NodeApplied(Box<Node>),
     /// A node was deleted.
     NodeDeleted(String),
 }
@@ -353,7 +353,7 @@ mod tests {
     #[test]
     fn nodes_without_bounds_are_not_managed() {
         let mut s = NodeLoads::new(LoadConfig::default());
-        s.apply(Event::NodeApplied(node("a", &[], None)));
+        s.apply(Event::NodeApplied(Box::new(node("a", &[], None))));
         s.apply(Event::PodApplied(pod("p", Some("a"))));
         assert_eq!(s.count("a"), 1);
         assert!(s.changes().is_empty());

@@ -248,10 +248,11 @@ impl Store {
 fn autoscaler_policy(inner: &Inner, namespace: &str, fleet: &str) -> Option<FleetAutoscalerPolicy> {
     let mut found: BTreeMap<&str, &FleetAutoscalerPolicy> = BTreeMap::new();
     for ((ns, name), entry) in &inner.autoscalers {
-        if ns == namespace && entry.fleet == fleet {
-            if let Some(p) = &entry.policy {
-                found.insert(name, p);
-            }
+        if ns == namespace
+            && entry.fleet == fleet
+            && let Some(p) = &entry.policy
+        {
+            found.insert(name, p);
         }
     }
     found.into_values().next().cloned()

@@ -156,7 +156,7 @@ pub async fn node_loads(
                     state.apply(Event::NodesListed(std::mem::take(&mut node_buf)));
                     nodes_synced = true;
                 }
-                Ok(watcher::Event::Apply(n)) => state.apply(Event::NodeApplied(n)),
+                Ok(watcher::Event::Apply(n)) => state.apply(Event::NodeApplied(Box::new(n))),
                 Ok(watcher::Event::Delete(n)) => state.apply(Event::NodeDeleted(n.name_any())),
                 Err(e) => tracing::warn!(error = %e, "node watch failed; retrying"),
             },
