@@ -7,6 +7,8 @@
 #   BENCH_ARGS=--quick make bench     a fast run that only shows it works (numbers meaningless)
 #   make bench-simulator              `simulator bench` on the shipped guests and the floor
 #   make bench-criterion              criterion: native goregex vs regex, compile and match
+#   make bench-http-server            http-server under load: 20 keep-alive connections x 10 s on
+#                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
 #
 # The guests are measured by simulator::bench, the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
@@ -16,7 +18,9 @@ BENCH_GUESTS := bench-floor-guest:bench_floor bench-regex-guest:bench_regex
 BENCH_JSON   ?= target/bench/report.json
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-guests bench-simulator bench-criterion
+HTTP_LOAD_ARGS ?= --connections 20 --seconds 10
+
+.PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server
 
 bench-guests: build
 	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
@@ -34,3 +38,6 @@ bench-simulator: bench-guests
 
 bench-criterion:
 	$(CARGO) bench -p bench-report
+
+bench-http-server:
+	$(CARGO) run --release -p http-server --example load -- $(HTTP_LOAD_ARGS)

@@ -30,6 +30,9 @@
 //!     r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2}"#);
 //! assert_eq!(enrich::json_patch(&meta, &e)[1]["path"], "/metadata/annotations");
 //! ```
+//!
+//! Serving is the workspace's `http-server` crate (timeouts, limits, connection cap, graceful
+//! SIGTERM, TLS from PEM files); the handlers here are a plain [`axum::Router`].
 #![deny(missing_docs)]
 
 pub mod admission;
@@ -40,7 +43,6 @@ pub mod leader;
 pub mod load;
 pub mod objects;
 pub mod scale;
-pub mod serve;
 pub mod store;
 pub mod watch;
 

@@ -10,7 +10,7 @@ use fleet_context::enrich::Options;
 use fleet_context::load::{LoadConfig, MAX_LABEL, TARGET_LABEL};
 use fleet_context::store::Store;
 use fleet_context::watch::{self, LeaseOptions, NodeLoadOptions};
-use fleet_context::{AppState, DEFAULT_FLEET_LABEL, objects, router, serve};
+use fleet_context::{AppState, DEFAULT_FLEET_LABEL, objects, router};
 
 /// Feeds FleetScore: enriches Agones game-server pods with their fleet's status (POST /mutate),
 /// serves as the fleets' Agones Webhook autoscaler (POST /scale), and writes node loads.
@@ -88,25 +88,6 @@ fn default_policy(path: &PathBuf) -> Result<fleet_autoscaling::FleetAutoscalerPo
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
-}
-
 async fn run(args: Args) -> Result<(), String> {
     let options = Options {
         fleet_label: args.fleet_label.clone(),
@@ -116,9 +97,22 @@ async fn run(args: Args) -> Result<(), String> {
         return Err("--fleet-label must not be empty".into());
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(serve::tls_config(cert, key)?),
+        (Some(cert), Some(key)) => Some(http_server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
         _ => None,
     };
+    // Bind (and load the TLS files) before anything else, so a bad flag fails first.
+    let server = http_server::Server::bind(http_server::Config {
+        addr: args.addr.clone(),
+        tls,
+        max_body_bytes: fleet_context::http::MAX_BODY_BYTES as u64,
+        error_format: http_server::ErrorFormat::Json,
+        ..http_server::Config::default()
+    })
+    .map_err(|e| e.to_string())?
+    .with_metrics(http_server::Metrics::new());
     let store = Arc::new(Store::new());
     if let Some(path) = &args.fleets {
         let objects =
@@ -167,14 +161,17 @@ async fn run(args: Args) -> Result<(), String> {
             ));
         }
     }
-    let listener = tokio::net::TcpListener::bind(&args.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    tracing::info!("fleet-context on {scheme}://{bound} (POST /mutate, POST /scale, GET /healthz)");
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    tracing::info!(
+        "fleet-context on {scheme}://{} (POST /mutate, POST /scale, GET /healthz, GET /metrics)",
+        server.local_addr()
+    );
     let app = router(AppState::new(store, options));
-    serve::serve(listener, app, tls, shutdown_signal()).await;
+    server
+        .serve(app, http_server::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! Test support: fleet-context served over real HTTPS on loopback (a self-signed rcgen certificate
-//! written to PEM files and loaded as the binary loads them), and a small HTTPS client.
+//! Test support: fleet-context served over real HTTPS on loopback (through the workspace's http-server, with a
+//! self-signed rcgen certificate written to PEM files and loaded as the binary loads them), and a small HTTPS client.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use std::net::SocketAddr;
@@ -42,15 +42,19 @@ pub async fn start(app: axum::Router) -> Server {
     let (cert_path, key_path) = (dir.join("tls.crt"), dir.join("tls.key"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let tls = fleet_context::serve::tls_config(&cert_path, &key_path).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(fleet_context::serve::serve(
-        listener,
-        app,
-        Some(tls),
-        std::future::pending(),
-    ));
+    let server = http_server::Server::bind(http_server::Config {
+        addr: "127.0.0.1:0".into(),
+        tls: Some(http_server::TlsFiles {
+            cert: cert_path,
+            key: key_path,
+        }),
+        error_format: http_server::ErrorFormat::Json,
+        log_requests: false,
+        ..http_server::Config::default()
+    })
+    .unwrap();
+    let addr = server.local_addr();
+    tokio::spawn(server.serve(app, std::future::pending()));
     Server {
         addr,
         ca_pem: cert.cert.pem(),
