@@ -40,8 +40,7 @@ fn shipped_guests_have_no_bulk_memory_instructions() {
         let (counts, bodies) = bulk_memory(&wasm);
         assert!(bodies > 100, "{name}: only {bodies} function bodies read");
         assert_eq!(
-            counts,
-            [0; 4],
+            counts, [0; 4],
             "{name}.wasm: memory.copy, memory.fill, memory.init, data.drop (build with `make build`)"
         );
     }

@@ -68,12 +68,32 @@ const K8S: &[(&str, &str, Sig)] = &[
     ("k8s.io/scheduler", "get_config", Sig("II", "I")),
     ("k8s.io/scheduler", "result.status_reason", Sig("II", "")),
     ("k8s.io/scheduler", "result.node_names", Sig("II", "")),
-    ("k8s.io/scheduler", "result.nominated_node_name", Sig("II", "")),
-    ("k8s.io/scheduler", "result.normalized_score_list", Sig("II", "")),
+    (
+        "k8s.io/scheduler",
+        "result.nominated_node_name",
+        Sig("II", ""),
+    ),
+    (
+        "k8s.io/scheduler",
+        "result.normalized_score_list",
+        Sig("II", ""),
+    ),
     ("k8s.io/scheduler", "result.cluster_events", Sig("II", "")),
-    ("k8s.io/scheduler", "handle.eventrecorder.eventf", Sig("II", "")),
-    ("k8s.io/scheduler", "handle.reject_waiting_pod", Sig("IIII", "")),
-    ("k8s.io/scheduler", "handle.get_waiting_pod", Sig("IIII", "")),
+    (
+        "k8s.io/scheduler",
+        "handle.eventrecorder.eventf",
+        Sig("II", ""),
+    ),
+    (
+        "k8s.io/scheduler",
+        "handle.reject_waiting_pod",
+        Sig("IIII", ""),
+    ),
+    (
+        "k8s.io/scheduler",
+        "handle.get_waiting_pod",
+        Sig("IIII", ""),
+    ),
 ];
 
 /// WASI preview1 as wazero v1.7.2 implements it: every function returns an errno (i32) except

@@ -30,8 +30,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use wasmparser::{
-    CompositeInnerType, ConstExpr, DataKind, ExternalKind, FuncType, Operator, Parser, Payload, TypeRef, ValType,
-    Validator, WasmFeatures,
+    CompositeInnerType, ConstExpr, DataKind, ExternalKind, FuncType, Operator, Parser, Payload,
+    TypeRef, ValType, Validator, WasmFeatures,
 };
 
 /// How a finding affects the guest in the production host.
@@ -126,18 +126,18 @@ pub const STACK_WARN: u64 = 1 << 20;
 
 /// Checks `wasm` against the production host. Never panics, whatever the bytes.
 pub fn lint(wasm: &[u8]) -> Report {
-    let sha256 = Sha256::digest(wasm)
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+    let sha256 = Sha256::digest(wasm).iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     let mut findings = match Module::parse(wasm) {
         Ok(m) => m.check(),
         Err(e) => vec![Finding {
             severity: Severity::Error,
             code: "invalid-module",
-            message: format!("not a valid WebAssembly module: {e}; the host fails with `wasm: error compiling guest`"),
+            message: format!(
+                "not a valid WebAssembly module: {e}; the host fails with `wasm: error compiling guest`"
+            ),
         }],
     };
     if findings.iter().all(|f| f.code != "invalid-module") {
@@ -616,7 +616,12 @@ impl Module {
         let names = |pred: &dyn Fn(&Import) -> bool| -> Vec<String> {
             imports
                 .iter()
-                .filter_map(|&i| self.imports.iter().filter(|x| x.func.is_some()).nth(i as usize))
+                .filter_map(|&i| {
+                    self.imports
+                        .iter()
+                        .filter(|x| x.func.is_some())
+                        .nth(i as usize)
+                })
                 .filter(|x| pred(x))
                 .map(|x| format!("{}.{}", x.module, x.name))
                 .collect()
@@ -636,10 +641,12 @@ impl Module {
         }
         let exit = names(&|x| x.module == "wasi_snapshot_preview1" && x.name == "proc_exit");
         if !exit.is_empty() {
+            // Reachable is not called: TinyGo's _start reaches proc_exit on its error paths and
+            // works. So a fact, not a failure.
             out.push(Finding {
-                severity: Severity::Warning,
+                severity: Severity::Info,
                 code: "start-may-exit",
-                message: "_start can call proc_exit (directly reachable): proc_exit(0) from _start is taken as success but closes the instance, and every later call fails with `module closed with exit_code(0)`; build a cdylib whose _start returns".into(),
+                message: "_start can reach proc_exit (through direct calls): if it calls proc_exit(0) the host takes it as success but the instance is closed, and every later call fails with `module closed with exit_code(0)`; a guest's _start must return".into(),
             });
         }
         if context.is_empty() && exit.is_empty() {
