@@ -75,7 +75,7 @@ async fn a_fleet_pod_with_known_status_gets_the_status_and_policy() {
     assert_eq!(
         patch_of(&response),
         status_patch(
-            r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2,"players":{"count":0,"capacity":0}}"#
+            r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2,"allocations":0,"players":{"count":0,"capacity":0}}"#
         )
     );
     // Applied by an independent RFC 6902 implementation, the pod keeps everything Agones set.
@@ -224,7 +224,7 @@ async fn each_pod_gets_the_status_of_its_moment_learned_from_scale_reviews() {
     .await;
     assert_eq!(
         patch_of(&first)[1]["value"],
-        r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2,"players":{"count":0,"capacity":0}}"#
+        r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2,"allocations":0,"players":{"count":0,"capacity":0}}"#
     );
 
     // Agones' FleetAutoscaler sync: the fleet has grown to 7 (5 Ready, 2 Allocated).
@@ -258,7 +258,7 @@ async fn each_pod_gets_the_status_of_its_moment_learned_from_scale_reviews() {
     assert_eq!(
         patch_of(&second),
         status_patch(
-            r#"{"replicas":7,"readyReplicas":5,"reservedReplicas":0,"allocatedReplicas":2}"#
+            r#"{"replicas":7,"readyReplicas":5,"reservedReplicas":0,"allocatedReplicas":2,"allocations":0}"#
         )
     );
 }
@@ -296,7 +296,7 @@ async fn scale_reviews_of_fleets_without_a_policy_are_422_but_teach_the_status()
     assert_eq!(patch.as_array().unwrap().len(), 2, "{patch}");
     assert_eq!(
         patch[1]["value"],
-        r#"{"replicas":1,"readyReplicas":1,"reservedReplicas":0,"allocatedReplicas":0}"#
+        r#"{"replicas":1,"readyReplicas":1,"reservedReplicas":0,"allocatedReplicas":0,"allocations":0}"#
     );
     let (status, body) = client.send("POST", "/scale", b"{\"request\":").await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
