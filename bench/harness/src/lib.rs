@@ -28,9 +28,11 @@
 //! `workerNNNNN-east`, so `kubecon-.*` (and the anchored and Unicode patterns of `make bench`)
 //! match exactly half of them.
 
-use crate::{Cluster, ExtensionPoint, Hook, PluginArgs, PodObject, SchedulerPanic, WasmPlugin};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use simulator_host::{
+    Cluster, ExtensionPoint, Hook, PluginArgs, PodObject, SchedulerPanic, WasmPlugin,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -43,8 +45,8 @@ pub const LOAD_ANNOTATION: &str = "scheduler.wasmkwokwizardry.io/load-feedback";
 /// The name of generated node `i`: `kubecon-pool-NNNNN` for even `i`, `workerNNNNN-east` for odd.
 ///
 /// ```
-/// assert_eq!(simulator::bench::node_name(0), "kubecon-pool-00000");
-/// assert_eq!(simulator::bench::node_name(7), "worker00007-east");
+/// assert_eq!(bench_harness::node_name(0), "kubecon-pool-00000");
+/// assert_eq!(bench_harness::node_name(7), "worker00007-east");
 /// ```
 pub fn node_name(i: usize) -> String {
     if i.is_multiple_of(2) {
@@ -86,7 +88,7 @@ impl Guest {
             .iter()
             .any(|p| spec.starts_with(p));
         let wasm = if is_url {
-            crate::url::fetch_guest(spec).map_err(|e| format!("{spec}: {e}"))?
+            simulator_host::fetch_guest(spec).map_err(|e| format!("{spec}: {e}"))?
         } else {
             std::fs::read(spec).map_err(|e| format!("{spec}: {e}"))?
         };
@@ -469,7 +471,7 @@ pub fn first_filter_on_fresh_instance(
         .map_err(panic_text)?;
     plugin.set_globals(&[])?;
     let (pre, _) = plugin.pre_filter(pod).map_err(panic_text)?;
-    if pre.code != crate::Status::SUCCESS {
+    if pre.code != simulator_host::Status::SUCCESS {
         return Err(format!(
             "PreFilter answered {}: {}",
             pre.code_name(),
@@ -479,7 +481,7 @@ pub fn first_filter_on_fresh_instance(
     let t = Instant::now();
     let status = plugin.filter(pod, node).map_err(panic_text)?;
     let d = t.elapsed();
-    if status.code == crate::Status::ERROR {
+    if status.code == simulator_host::Status::ERROR {
         return Err(format!("Filter answered Error: {}", status.reason));
     }
     Ok(d)
@@ -510,7 +512,7 @@ impl CycleTimes {
             for (c, n) in codes.iter().enumerate() {
                 if *n > 0 {
                     m.insert(
-                        format!("{} {}", HOOK_NAMES[h], crate::code_name(c as i32)),
+                        format!("{} {}", HOOK_NAMES[h], simulator_host::code_name(c as i32)),
                         *n,
                     );
                 }
@@ -522,7 +524,7 @@ impl CycleTimes {
 
 /// Runs one scheduling cycle of `pod` over `nodes` for this one plugin, as kube-scheduler would.
 fn cycle(plugin: &WasmPlugin, pod: &PodObject, nodes: &[String]) -> Result<CycleTimes, String> {
-    use crate::Status;
+    use simulator_host::Status;
     let exports = plugin.exports();
     let mut t = CycleTimes::default();
     let start = Instant::now();

@@ -1,17 +1,17 @@
-//! `simulator::bench` runs and reports a sane structure on tiny sizes (no timing assertions: the
+//! `bench_harness` (bench/harness) runs and reports a sane structure on tiny sizes (no timing assertions: the
 //! numbers themselves are for `make bench`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 use std::time::Duration;
 
-use simulator::bench::{self, Guest, Options, Workload};
+use bench_harness::{self as bench, Guest, Options, Workload};
 
 fn wat_guest(label: &str, text: &str) -> Guest {
     Guest::from_bytes(label, label, wat::parse_str(text).unwrap())
 }
 
 fn fixture(name: &str) -> Guest {
-    let path = format!("{}/../bench/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../{name}", env!("CARGO_MANIFEST_DIR"));
     Guest::from_bytes(name, &path, wat::parse_file(&path).unwrap())
 }
 

@@ -32,7 +32,7 @@ fn parse(args: &[&str]) -> BenchArgs {
 }
 
 fn floor_wasm() -> std::path::PathBuf {
-    let wat = format!("{}/../bench/floor.wat", env!("CARGO_MANIFEST_DIR"));
+    let wat = format!("{}/../../bench/floor.wat", env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::temp_dir().join(format!("simulator-bench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("floor.wasm");

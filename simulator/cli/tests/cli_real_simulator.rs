@@ -12,7 +12,7 @@ use std::process::Command;
 
 use cli_support::*;
 use serde_json::Value;
-use simulator::framework::SchedulerConfig;
+use simulator_framework::SchedulerConfig;
 
 fn dir() -> std::path::PathBuf {
     root().join("simulator/kube-scheduler-simulator")

@@ -29,7 +29,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 fn golden(name: &str) -> String {
     std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cli")
+            .join("tests/fixtures")
             .join(name),
     )
     .unwrap()
@@ -81,6 +81,60 @@ fn check_demo(pods: &[Value], summary: &Value) {
     assert_eq!(summary["scheduled"], 2);
     assert_eq!(summary["unschedulable"], 1);
     assert_eq!(summary["errors"], 0);
+}
+
+/// With the compiled-guest cache on: the first run fills it, the second reads it, both print the
+/// golden table.
+#[test]
+fn cached_runs_match() {
+    require_guest("regex_v1");
+    let dir = TempDir::new("module-cache");
+    let cache = dir.0.join("cache");
+    let run_cached = || {
+        let o = simulator()
+            .env("SIMULATOR_MODULE_CACHE", &cache)
+            .args(["run", "simulator/scenarios/demo.json"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        o
+    };
+    let cold = run_cached();
+    assert_eq!(stdout(&cold), golden("demo-v1.txt"));
+    assert_eq!(stderr(&cold), "");
+    let files = |dir: &std::path::Path| -> usize {
+        fn walk(d: &std::path::Path, n: &mut usize) {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, n);
+                } else {
+                    *n += 1;
+                }
+            }
+        }
+        let mut n = 0;
+        walk(dir, &mut n);
+        n
+    };
+    assert!(files(&cache) >= 1, "nothing cached in {}", cache.display());
+    let warm = run_cached();
+    assert_eq!(stdout(&warm), golden("demo-v1.txt"));
+    assert_eq!(stderr(&warm), "");
+
+    // A relative directory is refused by wasmtime: a warning, and the run goes on uncached.
+    let o = simulator()
+        .env("SIMULATOR_MODULE_CACHE", "relative/dir")
+        .args(["run", "simulator/scenarios/demo.json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), golden("demo-v1.txt"));
+    assert!(
+        stderr(&o)
+            .starts_with("simulator: warning: compiled-guest cache off (SIMULATOR_MODULE_CACHE): "),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -158,7 +212,10 @@ fn invalid_pattern_errors_in_filter_for_v1_and_prefilter_for_v2() {
 
 #[test]
 fn wizards_export_reports_what_is_not_emulated() {
-    let o = ok(&["run", "simulator/tests/data/kubecon-na-2024-wizards.json"]);
+    let o = ok(&[
+        "run",
+        "simulator/cli/tests/data/kubecon-na-2024-wizards.json",
+    ]);
     assert_eq!(
         stdout(&o),
         "Profile \"default-scheduler\": 4 nodes, 0 pods to schedule\n\
@@ -170,7 +227,7 @@ fn wizards_export_reports_what_is_not_emulated() {
     );
     let (_, summary) = json_lines(&ok(&[
         "run",
-        "simulator/tests/data/kubecon-na-2024-wizards.json",
+        "simulator/cli/tests/data/kubecon-na-2024-wizards.json",
         "--json",
     ]));
     assert_eq!(
@@ -196,9 +253,10 @@ fn wizards_export_reports_what_is_not_emulated() {
 /// plugins with kube-scheduler's reasons.
 #[test]
 fn wizards_export_with_pods() {
-    let text =
-        std::fs::read_to_string(root().join("simulator/tests/data/kubecon-na-2024-wizards.json"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        root().join("simulator/cli/tests/data/kubecon-na-2024-wizards.json"),
+    )
+    .unwrap();
     let mut export: Value = serde_json::from_str(&text).unwrap();
     let mut big = pod("big", &[]);
     big["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!("5");

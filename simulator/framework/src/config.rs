@@ -19,7 +19,7 @@ use std::fmt;
 use intree_plugins::{InTree, InTreePlugin};
 use serde_json::Value;
 
-use crate::PluginArgs;
+use simulator_host::PluginArgs;
 
 /// An extension point of the scheduling framework.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,73 +6,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::hooks::St;
 use super::{
-    CycleResult, Framework, FrameworkPlugin, Impl, NodeEvaluation, NodePlugin, Outcome, Point,
+    CycleResult, Framework, FrameworkPlugin, NodeEvaluation, NodePlugin, Outcome, Point,
     PreparedPod, Slot, StageStatus,
 };
-use crate::{NodeScore, SchedulerPanic, Status};
-
-/// A framework status: a code and its reasons (a wasm plugin's status always has exactly one
-/// reason, possibly empty, as the host builds it with `framework.NewStatus(code, reason)`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct St {
-    code: i32,
-    reasons: Vec<String>,
-}
-
-impl St {
-    fn success() -> St {
-        St {
-            code: Status::SUCCESS,
-            reasons: Vec::new(),
-        }
-    }
-
-    fn new(code: i32, reason: impl Into<String>) -> St {
-        St {
-            code,
-            reasons: vec![reason.into()],
-        }
-    }
-
-    fn message(&self) -> String {
-        self.reasons.join(", ")
-    }
-
-    fn is_success(&self) -> bool {
-        self.code == Status::SUCCESS
-    }
-
-    fn is_skip(&self) -> bool {
-        self.code == Status::SKIP
-    }
-
-    fn is_rejected(&self) -> bool {
-        self.code == Status::UNSCHEDULABLE || self.code == Status::UNSCHEDULABLE_AND_UNRESOLVABLE
-    }
-}
-
-impl From<Status> for St {
-    fn from(s: Status) -> St {
-        St {
-            code: s.code,
-            reasons: vec![s.reason],
-        }
-    }
-}
-
-impl From<intree_plugins::Status> for St {
-    fn from(s: intree_plugins::Status) -> St {
-        St {
-            code: s.code.as_i32(),
-            reasons: s.reasons,
-        }
-    }
-}
-
-fn panicked(e: SchedulerPanic) -> St {
-    St::new(Status::ERROR, e.to_string())
-}
+use simulator_host::{Hook, Status, WasmPlugin};
 
 /// Go's `%v` of a `[]string`: `[a b]`.
 fn go_list(names: &[String]) -> String {
@@ -166,16 +105,79 @@ fn num_feasible_nodes_to_find(percentage: i64, num_all: usize) -> usize {
     usize::try_from(found.max(MIN_FEASIBLE_NODES_TO_FIND)).unwrap_or(num_all)
 }
 
-impl Framework {
-    fn slots(&self, point: Point) -> Vec<Slot> {
-        self.points.get(&point).cloned().unwrap_or_default()
-    }
+/// What PreFilter decided.
+enum PreFilterOutcome {
+    /// Go on to Filter.
+    Continue(PreFilterState),
+    /// The pod is unschedulable with this status (PostFilter still runs).
+    Rejected(St),
+}
 
-    /// Runs `pod`'s scheduling cycle and, when a node is chosen, its binding cycle. A bound pod
-    /// counts on its node for the following cycles.
-    pub fn schedule(&mut self, pod: &PreparedPod) -> CycleResult {
-        let mut r = CycleResult {
-            pod: pod.key.clone(),
+/// What PreFilter leaves for Filter.
+struct PreFilterState {
+    /// Plugins whose PreFilter returned Skip: their Filter is not called this cycle.
+    skip_filter: HashSet<String>,
+    /// The intersection of the node sets PreFilter plugins returned, if any returned one.
+    merged: Option<BTreeSet<String>>,
+    /// The plugins that returned node sets, in call order.
+    plugins_with_nodes: Vec<String>,
+}
+
+impl PreFilterState {
+    /// The status of a node outside the PreFilter node sets (kube-scheduler's default status of
+    /// nodes not in the diagnosis map).
+    fn absent_status(&self) -> St {
+        match &self.merged {
+            None => St {
+                code: Status::UNSCHEDULABLE_AND_UNRESOLVABLE,
+                reasons: Vec::new(),
+            },
+            Some(_) => {
+                let mut names = self.plugins_with_nodes.clone();
+                names.sort();
+                St::new(
+                    Status::UNSCHEDULABLE_AND_UNRESOLVABLE,
+                    format!("node(s) didn't satisfy plugin(s) {}", go_list(&names)),
+                )
+            }
+        }
+    }
+}
+
+/// What Filter found.
+struct FilterState {
+    /// Feasible nodes (indices into the scenario's nodes), in the order they were found.
+    feasible: Vec<usize>,
+    /// Rejected nodes with the status that rejected them.
+    explicit: Vec<(String, St)>,
+    /// Every evaluated node, by index.
+    evaluations: HashMap<usize, NodeEvaluation>,
+    /// How many candidate nodes were looked at.
+    processed: usize,
+}
+
+/// One node's Filter verdict.
+enum NodeVerdict {
+    Feasible,
+    Rejected(St),
+    Failed(Stop),
+}
+
+/// The message of a pod rejected on the one node it was assigned (binding cycle).
+fn one_node_fit_error(node: &str, st: &St) -> String {
+    fit_error(
+        1,
+        None,
+        &[(node.to_string(), st.clone())],
+        &St::success(),
+        "",
+    )
+}
+
+impl CycleResult {
+    fn new(pod: &str) -> CycleResult {
+        CycleResult {
+            pod: pod.to_string(),
             outcome: Outcome::Error,
             node: None,
             reason: String::new(),
@@ -184,35 +186,56 @@ impl Framework {
             nominated_node: None,
             feasible_nodes: 0,
             logs: Vec::new(),
-        };
-        let stop = match self.scheduling_cycle(pod, &mut r) {
-            Ok(node) => self.binding_cycle(pod, &node, &mut r).map(|()| node),
-            Err(stop) => Err(stop),
-        };
+        }
+    }
+
+    fn stage(&mut self, point: Point, plugin: &str, st: &St) {
+        self.stages.push(StageStatus {
+            point,
+            plugin: plugin.to_string(),
+            code: st.code,
+            reason: st.message(),
+            node_names: None,
+            unreserve: false,
+            wasm: false,
+            exported: true,
+        });
+    }
+
+    fn stop(&mut self, stop: Stop) {
         match stop {
+            Stop::Unschedulable(m) => {
+                self.outcome = Outcome::Unschedulable;
+                self.reason = m;
+            }
+            Stop::Error(m) => {
+                self.outcome = Outcome::Error;
+                self.reason = m;
+            }
+        }
+    }
+}
+
+impl Framework {
+    fn slots(&self, point: Point) -> Vec<Slot> {
+        self.points.get(&point).cloned().unwrap_or_default()
+    }
+
+    /// Runs `pod`'s scheduling cycle and, when a node is chosen, its binding cycle. A bound pod
+    /// counts on its node for the following cycles, and its placement is in [`Framework::pods`].
+    pub fn schedule(&mut self, pod: &PreparedPod) -> CycleResult {
+        let mut r = CycleResult::new(&pod.key);
+        let chosen = self.scheduling_cycle(pod, &mut r);
+        match chosen.and_then(|node| self.binding_cycle(pod, &node, &mut r).map(|()| node)) {
             Ok(node) => {
                 self.bind_to(pod, &node);
                 r.outcome = Outcome::Scheduled;
                 r.reason = format!("Successfully assigned {} to {node}", pod.key);
                 r.node = Some(node);
             }
-            Err(Stop::Unschedulable(m)) => {
-                r.outcome = Outcome::Unschedulable;
-                r.reason = m;
-            }
-            Err(Stop::Error(m)) => {
-                r.outcome = Outcome::Error;
-                r.reason = m;
-            }
+            Err(stop) => r.stop(stop),
         }
-        for w in &self.wasm {
-            r.logs.extend(
-                w.plugin
-                    .take_logs()
-                    .into_iter()
-                    .map(|l| (w.name.clone(), l)),
-            );
-        }
+        self.collect_logs(&mut r);
         r
     }
 
@@ -222,30 +245,29 @@ impl Framework {
     /// with the reason `would be assigned to <node>`.
     pub fn evaluate(&mut self, pod: &PreparedPod) -> CycleResult {
         let start = self.next_start_node_index;
-        let mut r = CycleResult {
-            pod: pod.key.clone(),
-            outcome: Outcome::Error,
-            node: None,
-            reason: String::new(),
-            nodes: Vec::new(),
-            stages: Vec::new(),
-            nominated_node: None,
-            feasible_nodes: 0,
-            logs: Vec::new(),
-        };
+        let mut r = CycleResult::new(&pod.key);
         match self.scheduling_cycle(pod, &mut r) {
             Ok(node) => {
                 r.outcome = Outcome::Scheduled;
                 r.reason = format!("would be assigned to {node}");
                 r.node = Some(node);
             }
-            Err(Stop::Unschedulable(m)) => {
-                r.outcome = Outcome::Unschedulable;
-                r.reason = m;
-            }
-            Err(Stop::Error(m)) => r.reason = m,
+            Err(stop) => r.stop(stop),
         }
         self.next_start_node_index = start;
+        self.collect_logs(&mut r);
+        r
+    }
+
+    /// Completes `r`: which stages are wasm guests' and whether they export the hook, and the
+    /// klog lines the guests printed during the cycle.
+    fn collect_logs(&self, r: &mut CycleResult) {
+        for s in &mut r.stages {
+            if let Some(w) = self.wasm.iter().find(|w| w.name == s.plugin) {
+                s.wasm = true;
+                s.exported = guest_exports(&w.plugin, s.point, s.unreserve);
+            }
+        }
         for w in &self.wasm {
             r.logs.extend(
                 w.plugin
@@ -254,56 +276,90 @@ impl Framework {
                     .map(|l| (w.name.clone(), l)),
             );
         }
-        r
-    }
-
-    fn stage(r: &mut CycleResult, point: Point, plugin: &str, st: &St) {
-        r.stages.push(StageStatus {
-            point,
-            plugin: plugin.to_string(),
-            code: st.code,
-            reason: st.message(),
-            node_names: None,
-            unreserve: false,
-        });
     }
 
     /// PreFilter to host selection: the chosen node.
     fn scheduling_cycle(&mut self, pod: &PreparedPod, r: &mut CycleResult) -> Result<String, Stop> {
+        self.pre_enqueue(pod)?;
         let num_all = self.nodes.len();
+        let pre = match self.run_pre_filter(pod, r)? {
+            PreFilterOutcome::Continue(pre) => pre,
+            PreFilterOutcome::Rejected(st) => {
+                let msg = st.message();
+                let post = self.post_filter(pod, &BTreeMap::new(), r);
+                return Err(Stop::Unschedulable(fit_error(
+                    num_all,
+                    Some(&msg),
+                    &[],
+                    &st,
+                    &post,
+                )));
+            }
+        };
+        let mut fit = self.find_nodes_that_fit(pod, &pre, r)?;
+        r.feasible_nodes = fit.feasible.len();
+        match fit.feasible[..] {
+            [] => {
+                r.nodes = sorted_evaluations(fit.evaluations);
+                let map: BTreeMap<String, i32> = fit
+                    .explicit
+                    .iter()
+                    .map(|(n, st)| (n.clone(), st.code))
+                    .collect();
+                let post = self.post_filter(pod, &map, r);
+                Err(Stop::Unschedulable(fit_error(
+                    num_all,
+                    None,
+                    &fit.explicit,
+                    &pre.absent_status(),
+                    &post,
+                )))
+            }
+            [only] => {
+                r.nodes = sorted_evaluations(fit.evaluations);
+                Ok(self.node_infos[only].name().to_string())
+            }
+            _ => {
+                let result = self.prioritize(pod, &fit.feasible, &mut fit.evaluations, r);
+                r.nodes = sorted_evaluations(fit.evaluations);
+                result
+            }
+        }
+    }
 
-        // PreEnqueue: SchedulingGates.
-        if self
-            .plugins_at(Point::PreEnqueue)
-            .contains(&FrameworkPlugin::SchedulingGates.name())
-            && pod
-                .json
-                .pointer("/spec/schedulingGates")
-                .and_then(Value::as_array)
-                .is_some_and(|g| !g.is_empty())
+    /// PreEnqueue: SchedulingGates keeps a gated pod out of the cycle.
+    fn pre_enqueue(&self, pod: &PreparedPod) -> Result<(), Stop> {
+        let gated = pod
+            .json
+            .pointer("/spec/schedulingGates")
+            .and_then(Value::as_array)
+            .is_some_and(|g| !g.is_empty());
+        if gated
+            && self
+                .plugins_at(Point::PreEnqueue)
+                .contains(&FrameworkPlugin::SchedulingGates.name())
         {
             return Err(Stop::Unschedulable(
                 "Scheduling is blocked due to non-empty scheduling gates".into(),
             ));
         }
+        Ok(())
+    }
 
-        // PreFilter.
-        let mut skip_filter: HashSet<String> = HashSet::new();
-        let mut merged: Option<BTreeSet<String>> = None;
-        let mut plugins_with_nodes: Vec<String> = Vec::new();
-        let mut pre_filter_reject: Option<St> = None;
+    /// PreFilter, in plugin order: Skip, node sets and their intersection, rejection.
+    fn run_pre_filter(
+        &self,
+        pod: &PreparedPod,
+        r: &mut CycleResult,
+    ) -> Result<PreFilterOutcome, Stop> {
+        let mut pre = PreFilterState {
+            skip_filter: HashSet::new(),
+            merged: None,
+            plugins_with_nodes: Vec::new(),
+        };
+        let mut reject: Option<St> = None;
         for slot in self.slots(Point::PreFilter) {
-            let (st, names) = match slot.imp {
-                Impl::InTree(p) => {
-                    let res = self.in_tree.pre_filter(p, &pod.info);
-                    (St::from(res.status), res.node_names)
-                }
-                Impl::Wasm(i) => match self.wasm[i].plugin.pre_filter(&pod.object) {
-                    Ok((st, names)) => (St::from(st), names.map(|n| n.into_iter().collect())),
-                    Err(e) => (panicked(e), None),
-                },
-                Impl::Framework(_) => (St::success(), None),
-            };
+            let (st, names) = self.hooks(slot.imp).pre_filter(pod);
             r.stages.push(StageStatus {
                 point: Point::PreFilter,
                 plugin: slot.name.clone(),
@@ -311,60 +367,48 @@ impl Framework {
                 reason: st.message(),
                 node_names: names.as_ref().map(|n| n.iter().cloned().collect()),
                 unreserve: false,
+                wasm: false,
+                exported: true,
             });
             if st.is_skip() {
-                skip_filter.insert(slot.name.clone());
+                pre.skip_filter.insert(slot.name.clone());
+                continue;
+            }
+            if st.code == Status::UNSCHEDULABLE_AND_UNRESOLVABLE {
+                return Ok(PreFilterOutcome::Rejected(st));
+            }
+            if st.code == Status::UNSCHEDULABLE {
+                reject = Some(st);
                 continue;
             }
             if !st.is_success() {
-                if st.code == Status::UNSCHEDULABLE_AND_UNRESOLVABLE {
-                    pre_filter_reject = Some(st);
-                    break;
-                }
-                if st.code == Status::UNSCHEDULABLE {
-                    pre_filter_reject = Some(st);
-                    continue;
-                }
                 return Err(Stop::Error(format!(
                     "running PreFilter plugin {:?}: {}",
                     slot.name,
                     st.message()
                 )));
             }
-            if let Some(names) = names {
-                plugins_with_nodes.push(slot.name.clone());
-                merged = Some(match merged {
-                    None => names,
-                    Some(m) => m.intersection(&names).cloned().collect(),
-                });
-                if merged.as_ref().is_some_and(BTreeSet::is_empty) {
-                    let msg = if plugins_with_nodes.len() == 1 {
-                        format!("node(s) didn't satisfy plugin {}", plugins_with_nodes[0])
-                    } else {
-                        format!(
-                            "node(s) didn't satisfy plugin(s) {} simultaneously",
-                            go_list(&plugins_with_nodes)
-                        )
-                    };
-                    pre_filter_reject = Some(St::new(Status::UNSCHEDULABLE_AND_UNRESOLVABLE, msg));
-                    break;
-                }
+            if let Some(names) = names
+                && let Some(empty) = pre.intersect(&slot.name, names)
+            {
+                return Ok(PreFilterOutcome::Rejected(empty));
             }
         }
-        if let Some(st) = pre_filter_reject {
-            let msg = st.message();
-            let post = self.post_filter(pod, &BTreeMap::new(), r);
-            return Err(Stop::Unschedulable(fit_error(
-                num_all,
-                Some(&msg),
-                &[],
-                &st,
-                &post,
-            )));
-        }
+        Ok(match reject {
+            Some(st) => PreFilterOutcome::Rejected(st),
+            None => PreFilterOutcome::Continue(pre),
+        })
+    }
 
-        // Filter.
-        let candidates: Vec<usize> = match &merged {
+    /// Filter on the candidate nodes (in node-tree order, from where the previous cycle stopped)
+    /// until enough feasible nodes are found; moves the start index on.
+    fn find_nodes_that_fit(
+        &mut self,
+        pod: &PreparedPod,
+        pre: &PreFilterState,
+        r: &mut CycleResult,
+    ) -> Result<FilterState, Stop> {
+        let candidates: Vec<usize> = match &pre.merged {
             None => self.tree_order.clone(),
             Some(set) => self
                 .tree_order
@@ -373,129 +417,115 @@ impl Framework {
                 .filter(|&i| set.contains(self.node_infos[i].name()))
                 .collect(),
         };
-        let absent = match &merged {
-            None => St {
-                code: Status::UNSCHEDULABLE_AND_UNRESOLVABLE,
-                reasons: Vec::new(),
-            },
-            Some(_) => {
-                let mut names = plugins_with_nodes.clone();
-                names.sort();
-                St::new(
-                    Status::UNSCHEDULABLE_AND_UNRESOLVABLE,
-                    format!("node(s) didn't satisfy plugin(s) {}", go_list(&names)),
-                )
-            }
-        };
+        let fit =
+            self.filter_candidates(pod, pre, &candidates)
+                .map_err(|(evaluations, stop)| {
+                    r.nodes = sorted_evaluations(evaluations);
+                    stop
+                })?;
+        if !candidates.is_empty() {
+            self.next_start_node_index =
+                (self.next_start_node_index + fit.processed) % self.nodes.len().max(1);
+        }
+        Ok(fit)
+    }
+
+    /// The Filter loop of [`Framework::find_nodes_that_fit`]; on a failed plugin, the evaluations
+    /// so far and why.
+    fn filter_candidates(
+        &self,
+        pod: &PreparedPod,
+        pre: &PreFilterState,
+        candidates: &[usize],
+    ) -> Result<FilterState, (HashMap<usize, NodeEvaluation>, Stop)> {
         let to_find =
             num_feasible_nodes_to_find(self.profile.percentage_of_nodes_to_score, candidates.len());
         let filters: Vec<Slot> = self
             .slots(Point::Filter)
             .into_iter()
-            .filter(|s| !skip_filter.contains(&s.name))
+            .filter(|s| !pre.skip_filter.contains(&s.name))
             .collect();
-        let mut feasible: Vec<usize> = Vec::new();
-        let mut explicit: Vec<(String, St)> = Vec::new();
-        let mut evaluations: HashMap<usize, NodeEvaluation> = HashMap::new();
-        let mut processed = 0;
+        let mut fit = FilterState {
+            feasible: Vec::new(),
+            explicit: Vec::new(),
+            evaluations: HashMap::new(),
+            processed: 0,
+        };
         let n = candidates.len();
         for k in 0..n {
-            if feasible.len() >= to_find {
+            if fit.feasible.len() >= to_find {
                 break;
             }
             let idx = candidates[(self.next_start_node_index + k) % n];
-            processed += 1;
-            let node_name = self.node_infos[idx].name().to_string();
-            let mut eval = NodeEvaluation {
-                node: node_name.clone(),
-                plugins: Vec::new(),
-                feasible: true,
-                total: None,
-            };
-            for slot in &filters {
-                let st = match slot.imp {
-                    Impl::InTree(p) => {
-                        St::from(self.in_tree.filter(p, &pod.info, &self.node_infos[idx]))
-                    }
-                    Impl::Wasm(i) => match self.wasm[i].plugin.filter(&pod.object, &node_name) {
-                        Ok(s) => St::from(s),
-                        Err(e) => panicked(e),
-                    },
-                    Impl::Framework(_) => St::success(),
-                };
-                eval.plugins.push(NodePlugin {
-                    plugin: slot.name.clone(),
-                    code: Some(st.code),
-                    reason: st.message(),
-                    score: None,
-                    normalized: None,
-                    weight: None,
-                });
-                if !st.is_success() {
-                    if !st.is_rejected() {
-                        evaluations.insert(idx, eval);
-                        r.nodes = sorted_evaluations(evaluations);
-                        return Err(Stop::Error(format!(
-                            "running {:?} filter plugin: {}",
-                            slot.name,
-                            st.message()
-                        )));
-                    }
-                    eval.feasible = false;
-                    explicit.push((node_name.clone(), st));
-                    break;
+            fit.processed += 1;
+            let (eval, verdict) = self.filter_node(pod, idx, &filters);
+            match verdict {
+                NodeVerdict::Feasible => fit.feasible.push(idx),
+                NodeVerdict::Rejected(st) => fit.explicit.push((eval.node.clone(), st)),
+                NodeVerdict::Failed(stop) => {
+                    fit.evaluations.insert(idx, eval);
+                    return Err((fit.evaluations, stop));
                 }
             }
-            if eval.feasible {
-                feasible.push(idx);
+            fit.evaluations.insert(idx, eval);
+        }
+        Ok(fit)
+    }
+
+    /// The Filter plugins on one node, in order, until one does not accept it.
+    fn filter_node(
+        &self,
+        pod: &PreparedPod,
+        idx: usize,
+        filters: &[Slot],
+    ) -> (NodeEvaluation, NodeVerdict) {
+        let node = &self.node_infos[idx];
+        let mut eval = NodeEvaluation {
+            node: node.name().to_string(),
+            plugins: Vec::new(),
+            feasible: true,
+            total: None,
+        };
+        for slot in filters {
+            let st = self.hooks(slot.imp).filter(pod, node);
+            eval.plugins.push(NodePlugin {
+                plugin: slot.name.clone(),
+                code: Some(st.code),
+                reason: st.message(),
+                score: None,
+                normalized: None,
+                weight: None,
+            });
+            if st.is_success() {
+                continue;
             }
-            evaluations.insert(idx, eval);
+            if !st.is_rejected() {
+                let stop = Stop::Error(format!(
+                    "running {:?} filter plugin: {}",
+                    slot.name,
+                    st.message()
+                ));
+                return (eval, NodeVerdict::Failed(stop));
+            }
+            eval.feasible = false;
+            return (eval, NodeVerdict::Rejected(st));
         }
-        if n > 0 {
-            self.next_start_node_index = (self.next_start_node_index + processed) % num_all.max(1);
-        }
-        r.feasible_nodes = feasible.len();
-
-        if feasible.is_empty() {
-            r.nodes = sorted_evaluations(evaluations);
-            let map: BTreeMap<String, i32> = explicit
-                .iter()
-                .map(|(n, st)| (n.clone(), st.code))
-                .collect();
-            let post = self.post_filter(pod, &map, r);
-            return Err(Stop::Unschedulable(fit_error(
-                num_all, None, &explicit, &absent, &post,
-            )));
-        }
-        if feasible.len() == 1 {
-            r.nodes = sorted_evaluations(evaluations);
-            return Ok(self.node_infos[feasible[0]].name().to_string());
-        }
-
-        // Scoring.
-        let result = self.prioritize(pod, &feasible, &mut evaluations, r);
-        r.nodes = sorted_evaluations(evaluations);
-        result
+        (eval, NodeVerdict::Feasible)
     }
 
     /// PostFilter: returns the message kube-scheduler adds to the FitError.
     fn post_filter(
-        &mut self,
+        &self,
         pod: &PreparedPod,
         node_to_status: &BTreeMap<String, i32>,
         r: &mut CycleResult,
     ) -> String {
-        let slots = self.slots(Point::PostFilter);
         let mut reasons: Vec<String> = Vec::new();
-        for slot in slots {
-            let Impl::Wasm(i) = slot.imp else {
+        for slot in self.slots(Point::PostFilter) {
+            let Some((st, result)) = self.hooks(slot.imp).post_filter(pod, node_to_status) else {
                 continue;
             };
-            let (result, st) = match self.wasm[i].plugin.post_filter(&pod.object, node_to_status) {
-                Ok((res, st)) => (res, St::from(st)),
-                Err(e) => (None, panicked(e)),
-            };
-            Self::stage(r, Point::PostFilter, &slot.name, &st);
+            r.stage(Point::PostFilter, &slot.name, &st);
             if let Some(res) = &result
                 && res.nominating_mode == 1
                 && !res.nominated_node_name.is_empty()
@@ -515,7 +545,7 @@ impl Framework {
 
     /// PreScore, Score, NormalizeScore, weights, host selection.
     fn prioritize(
-        &mut self,
+        &self,
         pod: &PreparedPod,
         feasible: &[usize],
         evaluations: &mut HashMap<usize, NodeEvaluation>,
@@ -536,17 +566,29 @@ impl Framework {
             .iter()
             .map(|&i| self.node_infos[i].name().to_string())
             .collect();
-        let mut skip_score: HashSet<String> = HashSet::new();
+        let skip_score = self.run_pre_score(pod, &names, r)?;
+        let scorers: Vec<Slot> = scorers
+            .into_iter()
+            .filter(|s| !skip_score.contains(&s.name))
+            .collect();
+        let raw = self.score_table(pod, feasible, &scorers)?;
+        let mut table = raw.clone();
+        self.normalize_scores(pod, &names, &scorers, &mut table)?;
+        let totals = self.weigh(feasible, &scorers, &raw, &table, evaluations)?;
+        self.select_host(feasible, &totals, evaluations)
+    }
+
+    /// PreScore, in plugin order: the plugins that returned Skip (their Score is not called).
+    fn run_pre_score(
+        &self,
+        pod: &PreparedPod,
+        names: &[String],
+        r: &mut CycleResult,
+    ) -> Result<HashSet<String>, Stop> {
+        let mut skip_score = HashSet::new();
         for slot in self.slots(Point::PreScore) {
-            let st = match slot.imp {
-                Impl::InTree(p) => St::from(self.in_tree.pre_score(p, &pod.info)),
-                Impl::Wasm(i) => match self.wasm[i].plugin.pre_score(&pod.object, &names) {
-                    Ok(s) => St::from(s),
-                    Err(e) => panicked(e),
-                },
-                Impl::Framework(_) => St::success(),
-            };
-            Self::stage(r, Point::PreScore, &slot.name, &st);
+            let st = self.hooks(slot.imp).pre_score(pod, names);
+            r.stage(Point::PreScore, &slot.name, &st);
             if st.is_skip() {
                 skip_score.insert(slot.name.clone());
                 continue;
@@ -559,85 +601,74 @@ impl Framework {
                 )));
             }
         }
-        let scorers: Vec<Slot> = scorers
-            .into_iter()
-            .filter(|s| !skip_score.contains(&s.name))
-            .collect();
+        Ok(skip_score)
+    }
+
+    /// Score: one row per scorer, one raw score per feasible node.
+    fn score_table(
+        &self,
+        pod: &PreparedPod,
+        feasible: &[usize],
+        scorers: &[Slot],
+    ) -> Result<Vec<Vec<i64>>, Stop> {
         let mut table: Vec<Vec<i64>> = Vec::with_capacity(scorers.len());
-        for slot in &scorers {
+        for slot in scorers {
+            let hooks = self.hooks(slot.imp);
             let mut scores = Vec::with_capacity(feasible.len());
-            for (k, &idx) in feasible.iter().enumerate() {
-                let res: Result<i64, St> = match slot.imp {
-                    Impl::InTree(p) => self
-                        .in_tree
-                        .score(p, &pod.info, &self.node_infos[idx])
-                        .map_err(St::from),
-                    Impl::Wasm(i) => match self.wasm[i].plugin.score(&pod.object, &names[k]) {
-                        Ok((s, st)) if st.is_success() => Ok(s),
-                        Ok((_, st)) => Err(St::from(st)),
-                        Err(e) => Err(panicked(e)),
-                    },
-                    Impl::Framework(_) => Ok(0),
-                };
-                match res {
-                    Ok(s) => scores.push(s),
-                    Err(st) => {
-                        return Err(Stop::Error(format!(
-                            "running Score plugins: plugin {:?} failed with: {}",
-                            slot.name,
-                            st.message()
-                        )));
-                    }
-                }
+            for &idx in feasible {
+                let score = hooks.score(pod, &self.node_infos[idx]).map_err(|st| {
+                    Stop::Error(format!(
+                        "running Score plugins: plugin {:?} failed with: {}",
+                        slot.name,
+                        st.message()
+                    ))
+                })?;
+                scores.push(score);
             }
             table.push(scores);
         }
-        let raw = table.clone();
+        Ok(table)
+    }
+
+    /// NormalizeScore of each scorer that has it, in place.
+    fn normalize_scores(
+        &self,
+        pod: &PreparedPod,
+        names: &[String],
+        scorers: &[Slot],
+        table: &mut [Vec<i64>],
+    ) -> Result<(), Stop> {
         for (slot, scores) in scorers.iter().zip(table.iter_mut()) {
-            match slot.imp {
-                Impl::InTree(p) => {
-                    if p.extension_points().normalize_score {
-                        self.in_tree.normalize_score(p, scores);
-                    }
-                }
-                Impl::Wasm(i) => {
-                    if !self.wasm[i]
-                        .plugin
-                        .exports()
-                        .exposes(crate::ExtensionPoint::NormalizeScore)
-                    {
-                        continue;
-                    }
-                    let mut list: Vec<NodeScore> = names
-                        .iter()
-                        .zip(scores.iter())
-                        .map(|(n, s)| NodeScore::new(n.clone(), *s))
-                        .collect();
-                    let st = match self.wasm[i].plugin.normalize_score(&pod.object, &mut list) {
-                        Ok(s) => St::from(s),
-                        Err(e) => panicked(e),
-                    };
-                    if !st.is_success() {
-                        return Err(Stop::Error(format!(
-                            "running Normalize on Score plugins: plugin {:?} failed with: {}",
-                            slot.name,
-                            st.message()
-                        )));
-                    }
-                    for (s, l) in scores.iter_mut().zip(list) {
-                        *s = l.score;
-                    }
-                }
-                Impl::Framework(_) => {}
+            if let Some(st) = self.hooks(slot.imp).normalize_score(pod, names, scores)
+                && !st.is_success()
+            {
+                return Err(Stop::Error(format!(
+                    "running Normalize on Score plugins: plugin {:?} failed with: {}",
+                    slot.name,
+                    st.message()
+                )));
             }
         }
+        Ok(())
+    }
+
+    /// Checks the normalized scores (0..=100), records each on its node's row and sums them
+    /// weighted: the total per feasible node.
+    fn weigh(
+        &self,
+        feasible: &[usize],
+        scorers: &[Slot],
+        raw: &[Vec<i64>],
+        table: &[Vec<i64>],
+        evaluations: &mut HashMap<usize, NodeEvaluation>,
+    ) -> Result<Vec<i64>, Stop> {
         let mut totals = vec![0i64; feasible.len()];
         for (p, slot) in scorers.iter().enumerate() {
             let weight = self.weight(&slot.name);
             for (k, &idx) in feasible.iter().enumerate() {
                 let s = table[p][k];
                 if let Some(e) = evaluations.get_mut(&idx) {
-                    e.plugins.push(crate::framework::NodePlugin {
+                    e.plugins.push(NodePlugin {
                         plugin: slot.name.clone(),
                         code: None,
                         reason: String::new(),
@@ -661,6 +692,16 @@ impl Framework {
                 merge_rows(&mut e.plugins);
             }
         }
+        Ok(totals)
+    }
+
+    /// The node with the highest total (ties: the first in scenario order); records the totals.
+    fn select_host(
+        &self,
+        feasible: &[usize],
+        totals: &[i64],
+        evaluations: &mut HashMap<usize, NodeEvaluation>,
+    ) -> Result<String, Stop> {
         let mut best: Option<(usize, i64)> = None;
         for (k, &idx) in feasible.iter().enumerate() {
             if let Some(e) = evaluations.get_mut(&idx) {
@@ -678,13 +719,9 @@ impl Framework {
         Ok(self.node_infos[idx].name().to_string())
     }
 
-    fn unreserve(&mut self, pod: &PreparedPod, node: &str, r: &mut CycleResult) {
+    fn unreserve(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) {
         for slot in self.slots(Point::Reserve).into_iter().rev() {
-            if let Impl::Wasm(i) = slot.imp {
-                let st = match self.wasm[i].plugin.unreserve(&pod.object, node) {
-                    Ok(()) => St::success(),
-                    Err(e) => panicked(e),
-                };
+            if let Some(st) = self.hooks(slot.imp).unreserve(pod, node) {
                 r.stages.push(StageStatus {
                     point: Point::Reserve,
                     plugin: slot.name.clone(),
@@ -692,40 +729,43 @@ impl Framework {
                     reason: st.message(),
                     node_names: None,
                     unreserve: true,
+                    wasm: false,
+                    exported: true,
                 });
             }
         }
     }
 
-    /// Reserve, Permit, PreBind, Bind, PostBind.
+    /// Reserve, Permit, PreBind, Bind, PostBind. Any failure before PostBind runs Unreserve.
     fn binding_cycle(
-        &mut self,
+        &self,
         pod: &PreparedPod,
         node: &str,
         r: &mut CycleResult,
     ) -> Result<(), Stop> {
-        let one_node = |st: &St| {
-            fit_error(
-                1,
-                None,
-                &[(node.to_string(), st.clone())],
-                &St::success(),
-                "",
-            )
-        };
+        let bound = self
+            .reserve(pod, node, r)
+            .and_then(|()| self.permit(pod, node, r))
+            .and_then(|()| self.pre_bind(pod, node, r))
+            .and_then(|()| self.bind(pod, node, r));
+        if bound.is_err() {
+            self.unreserve(pod, node, r);
+        }
+        bound?;
+        self.post_bind(pod, node, r);
+        Ok(())
+    }
 
-        // Reserve.
+    /// Reserve, in plugin order.
+    fn reserve(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) -> Result<(), Stop> {
         for slot in self.slots(Point::Reserve) {
-            let Impl::Wasm(i) = slot.imp else { continue };
-            let st = match self.wasm[i].plugin.reserve(&pod.object, node) {
-                Ok(s) => St::from(s),
-                Err(e) => panicked(e),
+            let Some(st) = self.hooks(slot.imp).reserve(pod, node) else {
+                continue;
             };
-            Self::stage(r, Point::Reserve, &slot.name, &st);
+            r.stage(Point::Reserve, &slot.name, &st);
             if !st.is_success() {
-                self.unreserve(pod, node, r);
                 return Err(if st.is_rejected() {
-                    Stop::Unschedulable(one_node(&st))
+                    Stop::Unschedulable(one_node_fit_error(node, &st))
                 } else {
                     Stop::Error(format!(
                         "running Reserve plugin {:?}: {}",
@@ -735,53 +775,51 @@ impl Framework {
                 });
             }
         }
+        Ok(())
+    }
 
-        // Permit.
+    /// Permit, in plugin order. Nothing allows a waiting pod in the simulator: it is rejected
+    /// when the shortest timeout expires.
+    fn permit(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) -> Result<(), Stop> {
         let mut waits: Vec<(String, Duration)> = Vec::new();
         for slot in self.slots(Point::Permit) {
-            let Impl::Wasm(i) = slot.imp else { continue };
-            let (st, timeout) = match self.wasm[i].plugin.permit(&pod.object, node) {
-                Ok((s, t)) => (St::from(s), t),
-                Err(e) => (panicked(e), Duration::ZERO),
+            let Some((st, timeout)) = self.hooks(slot.imp).permit(pod, node) else {
+                continue;
             };
-            Self::stage(r, Point::Permit, &slot.name, &st);
+            r.stage(Point::Permit, &slot.name, &st);
             if st.is_success() {
                 continue;
             }
             if st.is_rejected() {
-                self.unreserve(pod, node, r);
-                return Err(Stop::Unschedulable(one_node(&st)));
+                return Err(Stop::Unschedulable(one_node_fit_error(node, &st)));
             }
             if st.code == Status::WAIT {
                 waits.push((slot.name.clone(), timeout.min(Duration::from_secs(15 * 60))));
                 continue;
             }
-            self.unreserve(pod, node, r);
             return Err(Stop::Error(format!(
                 "running Permit plugin {:?}: {}",
                 slot.name,
                 st.message()
             )));
         }
-        if let Some((plugin, timeout)) = waits.iter().min_by_key(|(_, t)| *t).cloned() {
-            // Nothing allows a waiting pod in the simulator: it is rejected at its timeout.
-            self.unreserve(pod, node, r);
-            return Err(Stop::Unschedulable(format!(
+        match waits.iter().min_by_key(|(_, t)| *t) {
+            Some((plugin, timeout)) => Err(Stop::Unschedulable(format!(
                 "rejected due to timeout after waiting {} at plugin {plugin}",
-                go_duration(timeout)
-            )));
+                go_duration(*timeout)
+            ))),
+            None => Ok(()),
         }
+    }
 
-        // PreBind.
+    /// PreBind, in plugin order.
+    fn pre_bind(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) -> Result<(), Stop> {
         for slot in self.slots(Point::PreBind) {
-            let Impl::Wasm(i) = slot.imp else { continue };
-            let st = match self.wasm[i].plugin.pre_bind(&pod.object, node) {
-                Ok(s) => St::from(s),
-                Err(e) => panicked(e),
+            let Some(st) = self.hooks(slot.imp).pre_bind(pod, node) else {
+                continue;
             };
-            Self::stage(r, Point::PreBind, &slot.name, &st);
+            r.stage(Point::PreBind, &slot.name, &st);
             if !st.is_success() {
-                self.unreserve(pod, node, r);
                 return Err(if st.is_rejected() {
                     Stop::Unschedulable(st.message())
                 } else {
@@ -793,24 +831,20 @@ impl Framework {
                 });
             }
         }
+        Ok(())
+    }
 
-        // Bind: the first binder that does not Skip.
-        let mut bound = false;
+    /// Bind: the first binder that does not Skip binds.
+    fn bind(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) -> Result<(), Stop> {
         for slot in self.slots(Point::Bind) {
-            let st = match slot.imp {
-                Impl::Framework(FrameworkPlugin::DefaultBinder) => St::success(),
-                Impl::Wasm(i) => match self.wasm[i].plugin.bind(&pod.object, node) {
-                    Ok(s) => St::from(s),
-                    Err(e) => panicked(e),
-                },
-                _ => continue,
+            let Some(st) = self.hooks(slot.imp).bind(pod, node) else {
+                continue;
             };
-            Self::stage(r, Point::Bind, &slot.name, &st);
+            r.stage(Point::Bind, &slot.name, &st);
             if st.is_skip() {
                 continue;
             }
             if !st.is_success() {
-                self.unreserve(pod, node, r);
                 return Err(if st.is_rejected() {
                     Stop::Unschedulable(st.message())
                 } else {
@@ -821,28 +855,69 @@ impl Framework {
                     ))
                 });
             }
-            bound = true;
-            break;
+            return Ok(());
         }
-        if !bound {
-            self.unreserve(pod, node, r);
-            return Err(Stop::Error(
-                "no bind plugin bound the pod: every bind plugin returned Skip (or none is enabled)"
-                    .into(),
-            ));
-        }
-
-        // PostBind.
-        for slot in self.slots(Point::PostBind) {
-            let Impl::Wasm(i) = slot.imp else { continue };
-            let st = match self.wasm[i].plugin.post_bind(&pod.object, node) {
-                Ok(()) => St::success(),
-                Err(e) => panicked(e),
-            };
-            Self::stage(r, Point::PostBind, &slot.name, &st);
-        }
-        Ok(())
+        Err(Stop::Error(
+            "no bind plugin bound the pod: every bind plugin returned Skip (or none is enabled)"
+                .into(),
+        ))
     }
+
+    /// PostBind, in plugin order (informational: failures change nothing).
+    fn post_bind(&self, pod: &PreparedPod, node: &str, r: &mut CycleResult) {
+        for slot in self.slots(Point::PostBind) {
+            if let Some(st) = self.hooks(slot.imp).post_bind(pod, node) {
+                r.stage(Point::PostBind, &slot.name, &st);
+            }
+        }
+    }
+}
+
+impl PreFilterState {
+    /// Intersects a PreFilter plugin's node set into the merged one; an empty intersection
+    /// rejects the pod with this status.
+    fn intersect(&mut self, plugin: &str, names: BTreeSet<String>) -> Option<St> {
+        self.plugins_with_nodes.push(plugin.to_string());
+        let merged = match self.merged.take() {
+            None => names,
+            Some(m) => m.intersection(&names).cloned().collect(),
+        };
+        let empty = merged.is_empty();
+        self.merged = Some(merged);
+        if !empty {
+            return None;
+        }
+        let msg = if self.plugins_with_nodes.len() == 1 {
+            format!(
+                "node(s) didn't satisfy plugin {}",
+                self.plugins_with_nodes[0]
+            )
+        } else {
+            format!(
+                "node(s) didn't satisfy plugin(s) {} simultaneously",
+                go_list(&self.plugins_with_nodes)
+            )
+        };
+        Some(St::new(Status::UNSCHEDULABLE_AND_UNRESOLVABLE, msg))
+    }
+}
+
+/// Whether the wasm plugin exports the hook behind a pod-level stage (the host answers Success
+/// for PreFilter, PostFilter, PreScore, PreBind and PostBind when it does not).
+fn guest_exports(plugin: &WasmPlugin, point: Point, unreserve: bool) -> bool {
+    let hook = match point {
+        Point::PreFilter => Hook::PreFilter,
+        Point::PostFilter => Hook::PostFilter,
+        Point::PreScore => Hook::PreScore,
+        Point::Reserve if unreserve => Hook::Unreserve,
+        Point::Reserve => Hook::Reserve,
+        Point::Permit => Hook::Permit,
+        Point::PreBind => Hook::PreBind,
+        Point::Bind => Hook::Bind,
+        Point::PostBind => Hook::PostBind,
+        _ => return true,
+    };
+    plugin.exports().has(hook)
 }
 
 /// Puts each plugin's score on its Filter row when it has one (Filter rows keep their order;

@@ -3,7 +3,7 @@
 //! through the scheduling and binding cycles as kube-scheduler 1.33 runs them.
 //!
 //! ```no_run
-//! use simulator::framework::{Framework, Options, Scenario, SchedulerConfig};
+//! use simulator_framework::{Framework, Options, Scenario, SchedulerConfig};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let scenario = Scenario::from_text(&std::fs::read_to_string("simulator/scenarios/demo.json")?, "demo.json")?;
@@ -55,6 +55,7 @@
 
 mod config;
 mod cycle;
+mod hooks;
 mod scenario;
 
 use std::collections::HashMap;
@@ -62,7 +63,7 @@ use std::collections::HashMap;
 use intree_plugins::{InTree, InTreePlugin, NodeInfo, PodInfo};
 use serde_json::Value;
 
-use crate::{Cluster, ExtensionPoint, LogLine, PodObject, WasmPlugin};
+use simulator_host::{Cluster, LogLine, PodObject, WasmPlugin};
 
 pub use config::{
     ConfigError, Enabled, FrameworkPlugin, KNOWN_IN_TREE, PluginKind, Point, Profile,
@@ -136,6 +137,9 @@ pub struct PreparedPod {
     pub object: PodObject,
     /// What the in-tree plugins read.
     pub info: PodInfo,
+    /// Its index in [`Framework::pods`] when prepared with [`Framework::prepare_at`]: binding it
+    /// sets that pod's `spec.nodeName`.
+    pub index: Option<usize>,
 }
 
 /// The outcome of a pod's cycle.
@@ -205,6 +209,11 @@ pub struct StageStatus {
     pub node_names: Option<Vec<String>>,
     /// True for Unreserve calls.
     pub unreserve: bool,
+    /// Whether the plugin is a wasm guest.
+    pub wasm: bool,
+    /// For a wasm guest: whether it exports the hook (else the host answered with its default,
+    /// Success). True for other plugins.
+    pub exported: bool,
 }
 
 /// Everything a pod's cycle decided.
@@ -241,6 +250,8 @@ pub struct Framework {
     weights: HashMap<String, i64>,
     options: Options,
     nodes: Vec<Value>,
+    /// The scenario's pods; binding sets `spec.nodeName`.
+    pods: Vec<Value>,
     node_infos: Vec<NodeInfo>,
     node_index: HashMap<String, usize>,
     /// kube-scheduler's node list order (nodes interleaved across zones).
@@ -355,6 +366,7 @@ impl Framework {
             weights: HashMap::new(),
             options,
             nodes,
+            pods: scenario.pods().to_vec(),
             node_infos,
             node_index,
             cluster,
@@ -394,36 +406,8 @@ impl Framework {
     /// Whether the plugin `name` implements `point` (for wasm plugins: whether the host exposes
     /// that interface, ABI.md §2.4).
     pub fn implements(&self, name: &str, point: Point) -> bool {
-        match self.impl_of(name) {
-            Some(Impl::InTree(p)) => {
-                let ep = p.extension_points();
-                match point {
-                    Point::PreFilter => ep.pre_filter,
-                    Point::Filter => ep.filter,
-                    Point::PreScore => ep.pre_score,
-                    Point::Score => ep.score,
-                    _ => false,
-                }
-            }
-            Some(Impl::Framework(p)) => p.point() == point,
-            Some(Impl::Wasm(i)) => {
-                let ext = match point {
-                    Point::PreEnqueue | Point::QueueSort => return false,
-                    Point::PreFilter => ExtensionPoint::PreFilter,
-                    Point::Filter => ExtensionPoint::Filter,
-                    Point::PostFilter => ExtensionPoint::PostFilter,
-                    Point::PreScore => ExtensionPoint::PreScore,
-                    Point::Score => ExtensionPoint::Score,
-                    Point::Reserve => ExtensionPoint::Reserve,
-                    Point::Permit => ExtensionPoint::Permit,
-                    Point::PreBind => ExtensionPoint::PreBind,
-                    Point::Bind => ExtensionPoint::Bind,
-                    Point::PostBind => ExtensionPoint::PostBind,
-                };
-                self.wasm[i].plugin.exports().exposes(ext)
-            }
-            None => false,
-        }
+        self.impl_of(name)
+            .is_some_and(|imp| self.hooks(imp).implements(point))
     }
 
     /// The resolved profile.
@@ -468,6 +452,33 @@ impl Framework {
         q
     }
 
+    /// The scenario's pods, bound ones with the `spec.nodeName` their cycle gave them.
+    pub fn pods(&self) -> &[Value] {
+        &self.pods
+    }
+
+    /// The pending pods of [`Framework::pods`] in queue order (see [`Framework::queue`]).
+    pub fn pending(&self) -> Vec<usize> {
+        self.queue(&self.pods)
+    }
+
+    /// Decodes pod `index` of [`Framework::pods`] for its cycle (see [`Framework::prepare`]);
+    /// when the cycle binds it, its `spec.nodeName` is set there.
+    ///
+    /// # Errors
+    ///
+    /// No such pod, or the pod cannot be decoded.
+    pub fn prepare_at(&mut self, index: usize) -> Result<PreparedPod, SetupError> {
+        let pod = self
+            .pods
+            .get(index)
+            .cloned()
+            .ok_or_else(|| SetupError(format!("no pod at index {index}")))?;
+        let mut prepared = self.prepare(&pod)?;
+        prepared.index = Some(index);
+        Ok(prepared)
+    }
+
     /// Decodes a pod for its cycle. A pod without `metadata.namespace` gets `default`, and one
     /// without `metadata.uid` a made-up one (the instance pool keys binding cycles by UID).
     pub fn prepare(&mut self, pod: &Value) -> Result<PreparedPod, SetupError> {
@@ -501,10 +512,23 @@ impl Framework {
             json,
             object,
             info,
+            index: None,
         })
     }
 
     fn bind_to(&mut self, pod: &PreparedPod, node: &str) {
+        if let Some(spec) = pod
+            .index
+            .and_then(|i| self.pods.get_mut(i))
+            .and_then(Value::as_object_mut)
+            .map(|obj| {
+                obj.entry("spec")
+                    .or_insert_with(|| Value::Object(Default::default()))
+            })
+            .and_then(Value::as_object_mut)
+        {
+            spec.insert("nodeName".into(), Value::from(node));
+        }
         let Some(&i) = self.node_index.get(node) else {
             return;
         };

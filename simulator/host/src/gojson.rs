@@ -1,7 +1,7 @@
 //! Decoding the JSON guests send, with Go `encoding/json` semantics and error texts where they
 //! matter (the texts become part of a trap message, so they are approximations of Go's).
 
-use crate::host::RecordedEvent;
+use crate::events::RecordedEvent;
 use serde_json::Value;
 
 use gotext::json::{syntax_error, type_name as kind};

@@ -1,6 +1,7 @@
 //! The host modules `k8s.io/scheduler`, `k8s.io/api` and `k8s.io/klog` (ABI.md §3), the per-call
 //! context they read (§2.3) and the results they collect.
 
+use crate::events::{ClusterEvent, RecordedEvent};
 use crate::gofmt;
 use crate::klog::{self, LogLine, Severity};
 use crate::module_info::{Sig, Val};
@@ -228,141 +229,6 @@ fn no_context(func: HostFn) -> wasmtime::Error {
         value: "interface conversion: interface {} is nil, not *wasm.stack".into(),
         runtime_error: true,
     })
-}
-
-/// A cluster event the guest registered from `enqueue` (ABI.md §3.3.6).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ClusterEvent {
-    /// The resource string the host hands kube-scheduler, e.g. `Pod` or `storage.k8s.io/CSINode`.
-    pub resource: String,
-    /// ActionType bits, passed through unchanged.
-    pub action_type: u32,
-}
-
-impl ClusterEvent {
-    /// kube-scheduler 1.33's `framework.All` (every ActionType bit it defines).
-    pub const HOST_ALL: u32 = (1 << 12) - 1;
-
-    /// The list the host returns when the guest does not export `enqueue` or registers nothing:
-    /// Pod, Node, CSINode, PersistentVolume, PersistentVolumeClaim and StorageClass, each with the
-    /// host's `All`.
-    pub fn default_list() -> Vec<ClusterEvent> {
-        [
-            "Pod",
-            "Node",
-            "storage.k8s.io/CSINode",
-            "PersistentVolume",
-            "PersistentVolumeClaim",
-            "storage.k8s.io/StorageClass",
-        ]
-        .into_iter()
-        .map(|r| ClusterEvent {
-            resource: r.to_string(),
-            action_type: Self::HOST_ALL,
-        })
-        .collect()
-    }
-
-    fn resource_name(index: u32) -> String {
-        const NAMES: [&str; 11] = [
-            "Pod",
-            "Node",
-            "PersistentVolume",
-            "PersistentVolumeClaim",
-            "PodSchedulingContext",
-            "ResourceClaim",
-            "storage.k8s.io/StorageClass",
-            "storage.k8s.io/CSINode",
-            "storage.k8s.io/CSIDriver",
-            "storage.k8s.io/CSIStorageCapacity",
-            "*",
-        ];
-        NAMES
-            .get(index as usize)
-            .map_or_else(|| format!("EventResource({index})"), |s| s.to_string())
-    }
-
-    /// Decodes 8-byte records (u32 LE resource index, u32 LE ActionType); a partial record at the
-    /// end is ignored.
-    pub(crate) fn decode(b: &[u8]) -> Vec<ClusterEvent> {
-        b.chunks_exact(8)
-            .map(|c| ClusterEvent {
-                resource: Self::resource_name(u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                action_type: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-            })
-            .collect()
-    }
-}
-
-/// An object reference inside a recorded event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
-#[allow(missing_docs)]
-pub struct EventReference {
-    #[serde(rename = "Kind", alias = "kind")]
-    pub kind: String,
-    #[serde(rename = "APIVersion", alias = "apiVersion", alias = "apiversion")]
-    pub api_version: String,
-    #[serde(rename = "Name", alias = "name")]
-    pub name: String,
-    #[serde(rename = "Namespace", alias = "namespace")]
-    pub namespace: String,
-    #[serde(rename = "UID", alias = "uid")]
-    pub uid: String,
-    #[serde(
-        rename = "ResourceVersion",
-        alias = "resourceVersion",
-        alias = "resourceversion"
-    )]
-    pub resource_version: String,
-}
-
-/// An event the guest sent through `handle.eventrecorder.eventf` (ABI.md §3.3.7).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
-pub struct RecordedEvent {
-    /// `RegardingReference`.
-    #[serde(
-        rename = "RegardingReference",
-        alias = "regardingReference",
-        alias = "regardingreference"
-    )]
-    pub regarding: EventReference,
-    /// `RelatedReference` (never nil in the host, only empty).
-    #[serde(
-        rename = "RelatedReference",
-        alias = "relatedReference",
-        alias = "relatedreference"
-    )]
-    pub related: EventReference,
-    /// `Eventtype`, e.g. `Normal`.
-    #[serde(rename = "Eventtype", alias = "eventtype", alias = "eventType")]
-    pub event_type: String,
-    /// `Reason`.
-    #[serde(rename = "Reason", alias = "reason")]
-    pub reason: String,
-    /// `Action`.
-    #[serde(rename = "Action", alias = "action")]
-    pub action: String,
-    /// `Note`, which the host passes to `Eventf` as a format string with one extra `nil`.
-    #[serde(rename = "Note", alias = "note")]
-    pub note: String,
-}
-
-impl RecordedEvent {
-    /// The text upstream's fake recorder produces: `<regarding name> <type> <reason> <action>
-    /// <note>` (the name and its space are left out when the name is empty).
-    pub fn fake_recorder_message(&self) -> String {
-        let rest = format!(
-            "{} {} {} {}",
-            self.event_type, self.reason, self.action, self.note
-        );
-        if self.regarding.name.is_empty() {
-            rest
-        } else {
-            format!("{} {rest}", self.regarding.name)
-        }
-    }
 }
 
 /// Plugin-wide state the host functions share: configuration, the snapshot, waiting pods and the
@@ -740,7 +606,16 @@ fn setter(
     Ok(())
 }
 
+/// The `k8s.io/scheduler` module: what the guest reads, what it writes back, and the framework
+/// handle (event recorder, waiting pods).
 fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    define_scheduler_inputs(l)?;
+    define_scheduler_results(l)?;
+    define_scheduler_handle(l)
+}
+
+/// Getters: the plugin config and the current call's pod, node, node lists and maps.
+fn define_scheduler_inputs(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     string_getter(l, HostFn::GetConfig, |s| s.shared.guest_config.as_bytes())?;
     string_getter(l, HostFn::FilteredNodeList, |s| {
         s.call
@@ -753,30 +628,24 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     string_getter(l, HostFn::CurrentNodeName, |s| {
         s.call.current_node_name.as_bytes()
     })?;
-    l.func_wrap(
-        K8S_SCHEDULER,
-        "nodeImageStates",
-        |mut c: Ctx<'_>, name: i32, name_len: i32, buf: i32, limit: i32| {
-            let f = HostFn::NodeImageStates;
-            count(&c, f);
-            let Some(mem) = memory(&mut c) else {
-                return Ok(0);
-            };
-            let (data, state) = mem.data_and_store_mut(&mut c);
-            let Some(name) = read(data, name, name_len) else {
-                return Err(panic(f, "out of memory reading nodeName"));
-            };
-            let snapshot = state.snapshot.clone();
-            let json = snapshot.image_states(name);
-            Ok(write_string_if_under_limit(
-                data,
-                json.as_bytes(),
-                buf,
-                limit,
-            ))
-        },
-    )?;
+    l.func_wrap(K8S_SCHEDULER, "nodeImageStates", node_image_states)?;
     pod_getter(l, HostFn::CurrentPod, |c| c.current_pod.as_ref())?;
+    string_getter(l, HostFn::NodeToStatusMap, |s| {
+        s.call
+            .node_to_status_json
+            .as_deref()
+            .unwrap_or("{}")
+            .as_bytes()
+    })?;
+    string_getter(l, HostFn::NodeScoreList, |s| {
+        s.call.node_score_json.as_deref().unwrap_or("{}").as_bytes()
+    })?;
+    Ok(())
+}
+
+/// Setters: the results a hook leaves for the host (events, node names, nomination, status
+/// reason, normalized scores).
+fn define_scheduler_results(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     setter(
         l,
         HostFn::ResultClusterEvents,
@@ -809,13 +678,6 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
         s.call.status_reason = Some(String::from_utf8_lossy(b).into_owned());
         Ok(())
     })?;
-    string_getter(l, HostFn::NodeToStatusMap, |s| {
-        s.call
-            .node_to_status_json
-            .as_deref()
-            .unwrap_or("{}")
-            .as_bytes()
-    })?;
     setter(
         l,
         HostFn::ResultNormalizedScoreList,
@@ -825,9 +687,11 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
             Ok(())
         },
     )?;
-    string_getter(l, HostFn::NodeScoreList, |s| {
-        s.call.node_score_json.as_deref().unwrap_or("{}").as_bytes()
-    })?;
+    Ok(())
+}
+
+/// The framework handle: `eventrecorder.eventf` and the waiting-pod functions.
+fn define_scheduler_handle(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     setter(
         l,
         HostFn::EventRecorderEventf,
@@ -845,73 +709,114 @@ fn define_scheduler(l: &mut Linker<HostState>) -> wasmtime::Result<()> {
     l.func_wrap(
         K8S_SCHEDULER,
         "handle.reject_waiting_pod",
-        |mut c: Ctx<'_>, uid: i32, uid_len: i32, out: i32, _out_limit: i32| {
-            let f = HostFn::RejectWaitingPod;
-            count(&c, f);
-            let Some(mem) = memory(&mut c) else {
-                return Ok(());
-            };
-            let (data, state) = mem.data_and_store_mut(&mut c);
-            let Some(uid) = read(data, uid, uid_len) else {
-                return Err(panic(f, "out of memory reading rejectWaitingPod"));
-            };
-            let uid = String::from_utf8_lossy(uid).into_owned();
-            let rejected = state
-                .shared
-                .waiting_pods
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&uid)
-                .is_some();
-            if rejected {
-                state
-                    .shared
-                    .rejected_waiting_pods
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(uid);
-            }
-            // Always 8 bytes, ignoring out_limit; a failed write is ignored.
-            let _ = write(data, out, &u64::from(rejected).to_le_bytes());
-            Ok(())
-        },
+        reject_waiting_pod,
     )?;
-    l.func_wrap(
-        K8S_SCHEDULER,
-        "handle.get_waiting_pod",
-        |mut c: Ctx<'_>, uid: i32, uid_len: i32, out: i32, out_limit: i32| {
-            let f = HostFn::GetWaitingPod;
-            count(&c, f);
-            let Some(mem) = memory(&mut c) else {
-                return Ok(());
-            };
-            let (data, state) = mem.data_and_store_mut(&mut c);
-            let Some(uid) = read(data, uid, uid_len) else {
-                return Err(panic(f, "out of memory reading getWaitingPod"));
-            };
-            let uid = String::from_utf8_lossy(uid).into_owned();
-            let pod = state
-                .shared
-                .waiting_pods
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&uid)
-                .map(|p| p.shared_bytes().clone());
-            match pod {
-                None => {
-                    let _ = write(data, out, &[0; 8]);
-                    Ok(())
-                }
-                Some(bytes) => {
-                    if marshal_if_under_limit(f, data, Some(&bytes), out, out_limit)? == 0 {
-                        return Err(panic(f, "out of memory writing getWaitingPod result"));
-                    }
-                    Ok(())
-                }
-            }
-        },
-    )?;
+    l.func_wrap(K8S_SCHEDULER, "handle.get_waiting_pod", get_waiting_pod)?;
     Ok(())
+}
+
+/// `nodeImageStates`: the node's image states as JSON, if it fits under `limit`.
+fn node_image_states(
+    mut c: Ctx<'_>,
+    name: i32,
+    name_len: i32,
+    buf: i32,
+    limit: i32,
+) -> wasmtime::Result<i32> {
+    let f = HostFn::NodeImageStates;
+    count(&c, f);
+    let Some(mem) = memory(&mut c) else {
+        return Ok(0);
+    };
+    let (data, state) = mem.data_and_store_mut(&mut c);
+    let Some(name) = read(data, name, name_len) else {
+        return Err(panic(f, "out of memory reading nodeName"));
+    };
+    let snapshot = state.snapshot.clone();
+    let json = snapshot.image_states(name);
+    Ok(write_string_if_under_limit(
+        data,
+        json.as_bytes(),
+        buf,
+        limit,
+    ))
+}
+
+/// `handle.reject_waiting_pod`: rejects a waiting pod by UID; writes whether it was waiting.
+fn reject_waiting_pod(
+    mut c: Ctx<'_>,
+    uid: i32,
+    uid_len: i32,
+    out: i32,
+    _out_limit: i32,
+) -> wasmtime::Result<()> {
+    let f = HostFn::RejectWaitingPod;
+    count(&c, f);
+    let Some(mem) = memory(&mut c) else {
+        return Ok(());
+    };
+    let (data, state) = mem.data_and_store_mut(&mut c);
+    let Some(uid) = read(data, uid, uid_len) else {
+        return Err(panic(f, "out of memory reading rejectWaitingPod"));
+    };
+    let uid = String::from_utf8_lossy(uid).into_owned();
+    let rejected = state
+        .shared
+        .waiting_pods
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&uid)
+        .is_some();
+    if rejected {
+        state
+            .shared
+            .rejected_waiting_pods
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(uid);
+    }
+    // Always 8 bytes, ignoring out_limit; a failed write is ignored.
+    let _ = write(data, out, &u64::from(rejected).to_le_bytes());
+    Ok(())
+}
+
+/// `handle.get_waiting_pod`: the waiting pod with this UID, marshalled, or 8 zero bytes.
+fn get_waiting_pod(
+    mut c: Ctx<'_>,
+    uid: i32,
+    uid_len: i32,
+    out: i32,
+    out_limit: i32,
+) -> wasmtime::Result<()> {
+    let f = HostFn::GetWaitingPod;
+    count(&c, f);
+    let Some(mem) = memory(&mut c) else {
+        return Ok(());
+    };
+    let (data, state) = mem.data_and_store_mut(&mut c);
+    let Some(uid) = read(data, uid, uid_len) else {
+        return Err(panic(f, "out of memory reading getWaitingPod"));
+    };
+    let uid = String::from_utf8_lossy(uid).into_owned();
+    let pod = state
+        .shared
+        .waiting_pods
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&uid)
+        .map(|p| p.shared_bytes().clone());
+    match pod {
+        None => {
+            let _ = write(data, out, &[0; 8]);
+            Ok(())
+        }
+        Some(bytes) => {
+            if marshal_if_under_limit(f, data, Some(&bytes), out, out_limit)? == 0 {
+                return Err(panic(f, "out of memory writing getWaitingPod result"));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `filteredNodeList` JSON for PreScore.

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use serde_json::json;
-//! use simulator::{Cluster, PluginArgs, PodObject, Status, WasmPlugin};
+//! use simulator_host::{Cluster, PluginArgs, PodObject, Status, WasmPlugin};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let cluster = Cluster::from_nodes_json(&[
@@ -38,9 +38,8 @@
 //! [kube-scheduler-wasm-extension]: https://github.com/kubernetes-sigs/kube-scheduler-wasm-extension
 
 mod args;
-pub mod bench;
+mod events;
 mod exports;
-pub mod framework;
 mod gofmt;
 mod gojson;
 mod host;
@@ -55,11 +54,37 @@ mod url;
 mod wasi;
 
 pub use args::PluginArgs;
+pub use events::{ClusterEvent, EventReference, RecordedEvent};
 pub use exports::{Exports, ExtensionPoint, Groups, Hook};
-pub use host::{ClusterEvent, EventReference, RecordedEvent};
 pub use klog::{LogLine, Severity};
 pub use objects::{Cluster, PodObject};
-pub use plugin::{LoadError, NodeScore, PostFilterResult, SchedulerPanic, Stats, WasmPlugin};
+pub use plugin::{
+    LoadError, NodeScore, PostFilterResult, SchedulerPanic, Stats, WasmPlugin, enable_module_cache,
+};
+
+/// The wasmtime version this host compiles and runs guests with (a test checks it against
+/// Cargo.lock).
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// The kube-scheduler-wasm-extension commit whose host (Go + wazero) this one follows: merge of
+/// PR #143, 2025-11-23.
+pub const UPSTREAM_ABI_COMMIT: &str = "9b2791f1bbea8ad75871433ca0a201d03edee714";
 pub use proto::{ObjectError, canonical_quantity};
 pub use status::{Status, code_name};
 pub use url::fetch_guest;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wasmtime_version_is_the_locked_one() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .unwrap_or_default();
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.contains("\nname = \"wasmtime\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"').to_string());
+        assert_eq!(locked.as_deref(), Some(super::WASMTIME_VERSION));
+    }
+}

@@ -1,9 +1,13 @@
 //! The wasm plugin as kube-scheduler sees it: loading (ABI.md §1.1), the instance pool (§1.3) and
 //! one method per framework hook (§2).
 
+mod pool;
+
+use self::pool::{Guest, PoolState, lock};
 use crate::args::PluginArgs;
+use crate::events::{ClusterEvent, RecordedEvent};
 use crate::exports::{Exports, Hook};
-use crate::host::{self, ClusterEvent, HOST_FUNCTIONS, HostState, RecordedEvent, Shared};
+use crate::host::{self, HOST_FUNCTIONS, HostState, Shared};
 use crate::instance::{CallError, Instance, Runtime, decorate};
 use crate::klog::{self, LogLine, Severity};
 use crate::module_info::{ImportKind, ModuleInfo, Sig};
@@ -113,23 +117,9 @@ impl Stats {
     }
 }
 
-type Guest = Arc<Mutex<Instance>>;
-
 /// The reason the guest sent in the last call ("" if none).
 fn reason(instance: &mut Instance) -> String {
     instance.ctx().status_reason.take().unwrap_or_default()
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[derive(Default)]
-struct PoolState {
-    scheduled: Option<Guest>,
-    scheduled_pod_uid: String,
-    binding: HashMap<String, Guest>,
-    free: VecDeque<Guest>,
 }
 
 /// A kube-scheduler-wasm-extension plugin running one guest, with the production host's behaviour.
@@ -171,7 +161,42 @@ fn engine() -> Result<Engine, String> {
         .wasm_features(wasmtime::WasmFeatures::FUNCTION_REFERENCES, false)
         .wasm_features(wasmtime::WasmFeatures::EXCEPTIONS, false)
         .wasm_features(wasmtime::WasmFeatures::THREADS, false);
+    if let Some(cache) = MODULE_CACHE.get().and_then(Option::as_ref) {
+        c.cache(Some(cache.clone()));
+    }
     Engine::new(&c).map_err(|e| e.to_string())
+}
+
+/// The process-wide compiled-module cache, set at most once by [`enable_module_cache`].
+static MODULE_CACHE: std::sync::OnceLock<Option<wasmtime::Cache>> = std::sync::OnceLock::new();
+
+/// Caches compiled guests on disk across runs, for every [`WasmPlugin`] loaded afterwards in this
+/// process: wasmtime's own `cache` (entries keyed by a hash of the module bytes, the engine
+/// configuration and the compiler version, so a changed guest or a new wasmtime is a miss, never a
+/// stale hit). `directory` `None` is wasmtime's default, the user's cache directory
+/// (`~/.cache/wasmtime` on Linux). Returns the directory in use.
+///
+/// Off unless called: the library compiles every guest it loads, as the production host does.
+/// Only the first call in a process takes effect.
+///
+/// # Errors
+///
+/// The cache could not be set up (for example a relative `directory`); guests are then compiled
+/// without it.
+pub fn enable_module_cache(
+    directory: Option<std::path::PathBuf>,
+) -> Result<std::path::PathBuf, String> {
+    let mut config = wasmtime::CacheConfig::new();
+    if let Some(dir) = directory {
+        config.with_directory(dir);
+    }
+    let cache = wasmtime::Cache::new(config).map_err(|e| format!("{e:#}"));
+    let dir = cache.as_ref().map(|c| c.directory().clone());
+    let _ = MODULE_CACHE.set(cache.ok());
+    match MODULE_CACHE.get().and_then(Option::as_ref) {
+        Some(c) => Ok(c.directory().clone()),
+        None => dir,
+    }
 }
 
 /// The modules whose host functions exist, and their functions' signatures.
@@ -369,83 +394,6 @@ impl WasmPlugin {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Arc::new(cluster.freeze());
         self.rt.snapshot_generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    // ----- pool (ABI.md §1.3) -----
-
-    fn new_guest(&self) -> Result<Guest, String> {
-        match self.rt.instantiate() {
-            Ok(i) => Ok(Arc::new(Mutex::new(i))),
-            Err(e) => {
-                // A failed later instantiation closes the whole runtime (upstream bug).
-                self.rt.closed.store(true, Ordering::Relaxed);
-                Err(e)
-            }
-        }
-    }
-
-    /// `doWithSchedulingGuest`: runs `f` on the scheduling instance, holding the pool lock.
-    fn with_scheduling_guest<T>(
-        &self,
-        pod_uid: &str,
-        f: impl FnOnce(&mut Instance) -> T,
-    ) -> Result<T, String> {
-        let mut pool = lock(&self.pool);
-        pool.scheduled_pod_uid.clear();
-        pool.scheduled_pod_uid.push_str(pod_uid);
-        let guest = match &pool.scheduled {
-            Some(g) => g.clone(),
-            None => {
-                let g = match pool.free.pop_front() {
-                    Some(g) => g,
-                    None => self.new_guest()?,
-                };
-                pool.scheduled = Some(g.clone());
-                g
-            }
-        };
-        let mut instance = lock(&guest);
-        Ok(f(&mut instance))
-    }
-
-    /// `doWithGuest` (EventsToRegister).
-    fn with_guest<T>(&self, f: impl FnOnce(&mut Instance) -> T) -> Result<T, String> {
-        let mut pool = lock(&self.pool);
-        pool.scheduled_pod_uid.clear();
-        let guest = match pool.scheduled.take() {
-            Some(g) => g,
-            None => match pool.free.pop_front() {
-                Some(g) => g,
-                None => self.new_guest()?,
-            },
-        };
-        let r = f(&mut lock(&guest));
-        pool.free.push_back(guest);
-        Ok(r)
-    }
-
-    /// `getForBinding`.
-    fn get_for_binding(&self, pod_uid: &str) -> Result<Guest, SchedulerPanic> {
-        let mut pool = lock(&self.pool);
-        if let Some(g) = pool.binding.get(pod_uid) {
-            return Ok(g.clone());
-        }
-        match pool.scheduled.take() {
-            Some(g) => {
-                pool.scheduled_pod_uid.clear();
-                pool.binding.insert(pod_uid.to_string(), g.clone());
-                Ok(g)
-            }
-            None => Err(SchedulerPanic::new("unexpected podUID")),
-        }
-    }
-
-    /// `freeFromBinding`.
-    fn free_from_binding(&self, pod_uid: &str) {
-        let mut pool = lock(&self.pool);
-        if let Some(g) = pool.binding.remove(pod_uid) {
-            pool.free.push_back(g);
-        }
     }
 
     // ----- calls -----

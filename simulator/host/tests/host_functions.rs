@@ -6,7 +6,7 @@ mod common;
 
 use common::{load, load_with, nodes, pod_small};
 use serde_json::json;
-use simulator::{
+use simulator_host::{
     Cluster, ClusterEvent, NodeScore, PluginArgs, PodObject, Severity, Status, WasmPlugin,
 };
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{load, pod};
-use simulator::Status;
+use simulator_host::Status;
 
 /// Status code = this instance's call count (1 for a fresh instance).
 fn calls(s: Status) -> i32 {

@@ -5,7 +5,7 @@
 use k8s_pb::api::core::v1::{Node, NodeList, Pod};
 use prost::Message;
 use serde_json::{Value, json};
-use simulator::{Cluster, PodObject, canonical_quantity};
+use simulator_host::{Cluster, PodObject, canonical_quantity};
 
 fn node_bytes(v: &Value) -> Vec<u8> {
     let c = Cluster::from_nodes_json(std::slice::from_ref(v)).unwrap();

@@ -7,11 +7,11 @@
 //! `guest_testdata_<name>.wasm` (guest/testdata/<name>/main.wasm),
 //! `examples_<name>.wasm` (examples/<name>/main.wasm).
 //!
-//! `SIMULATOR_TINYGO_DIR=/path cargo test -p simulator --test tinygo_guests -- --ignored --nocapture`
+//! `SIMULATOR_TINYGO_DIR=/path cargo test -p simulator-host --test tinygo_guests -- --ignored --nocapture`
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 use serde_json::json;
-use simulator::{Cluster, NodeScore, PluginArgs, PodObject, Status, WasmPlugin};
+use simulator_host::{Cluster, NodeScore, PluginArgs, PodObject, Status, WasmPlugin};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -358,7 +358,7 @@ fn upstream_handle_and_cyclestate_guests() {
             assert!(
                 p.logs()
                     .iter()
-                    .all(|l| l.severity != simulator::Severity::Error),
+                    .all(|l| l.severity != simulator_host::Severity::Error),
                 "{:?}",
                 p.logs()
             );

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{load, load_with, pod_small};
-use simulator::{Cluster, Hook, NodeScore, PluginArgs, Severity, Status};
+use simulator_host::{Cluster, Hook, NodeScore, PluginArgs, Severity, Status};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -243,8 +243,9 @@ const EXTREMES: [i32; 2] = [i32::MIN, i32::MAX];
 fn status_codes_pass_through_unchanged() {
     let pod = pod_small();
     for code in EXTREMES {
-        let set =
-            |p: &simulator::WasmPlugin| p.set_globals(&[("status_code_global", code)]).unwrap();
+        let set = |p: &simulator_host::WasmPlugin| {
+            p.set_globals(&[("status_code_global", code)]).unwrap()
+        };
 
         let p = load("test/prefilter_from_global").unwrap();
         set(&p);

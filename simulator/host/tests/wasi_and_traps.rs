@@ -5,7 +5,7 @@
 mod common;
 
 use common::{load, load_with, pod_small};
-use simulator::{Cluster, PluginArgs, Status};
+use simulator_host::{Cluster, PluginArgs, Status};
 use std::collections::BTreeMap;
 
 #[test]
@@ -207,8 +207,9 @@ fn import_errors_at_instantiation() {
     let wat = r#"(module (import "env" "abort" (func)) (memory (export "memory") 1)
                  (func (export "filter") (result i32) (i32.const 0)))"#;
     let bytes = wat::parse_str(wat).unwrap();
-    let e = simulator::WasmPlugin::from_bytes("w", &bytes, &PluginArgs::default(), Cluster::new())
-        .unwrap_err();
+    let e =
+        simulator_host::WasmPlugin::from_bytes("w", &bytes, &PluginArgs::default(), Cluster::new())
+            .unwrap_err();
     assert_eq!(
         e.to_string(),
         "failed to create a guest pool: wasm: instantiate error: module[env] not instantiated"
@@ -217,7 +218,7 @@ fn import_errors_at_instantiation() {
 
 #[test]
 fn load_errors() {
-    use simulator::WasmPlugin;
+    use simulator_host::WasmPlugin;
     let load = |url: &str| {
         WasmPlugin::load("w", &PluginArgs::new(url), Cluster::new())
             .unwrap_err()
@@ -272,7 +273,7 @@ fn later_instantiation_failure_closes_the_runtime() {
         (func (export "_start") (if (call $node (i32.const 0) (i32.const 2) (i32.const 0) (i32.const 0)) (then unreachable)))
         (func (export "filter") (result i32) (i32.const 0))
         (func (export "permit") (result i64) (i64.const 0)))"#;
-    let p = simulator::WasmPlugin::from_bytes(
+    let p = simulator_host::WasmPlugin::from_bytes(
         "w",
         &wat::parse_str(wat).unwrap(),
         &PluginArgs::default(),

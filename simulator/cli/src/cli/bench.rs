@@ -1,12 +1,12 @@
 //! `simulator bench`: time guests in the host — instantiate, per hook call, per cycle, memory.
 //!
-//! The measuring is `simulator::bench`; this is its command line.
+//! The measuring is `bench_harness` (bench/harness); this is its command line.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use bench_harness::{self as bench, Guest, Options, Workload};
 use clap::Args;
-use simulator::bench::{self, Guest, Options, Workload};
 
 /// `simulator bench` arguments.
 #[derive(Debug, Args)]

@@ -22,14 +22,14 @@ impl From<String> for CliError {
     }
 }
 
-impl From<simulator::framework::ConfigError> for CliError {
-    fn from(e: simulator::framework::ConfigError) -> Self {
+impl From<simulator_framework::ConfigError> for CliError {
+    fn from(e: simulator_framework::ConfigError) -> Self {
         CliError(e.0)
     }
 }
 
-impl From<simulator::framework::SetupError> for CliError {
-    fn from(e: simulator::framework::SetupError) -> Self {
+impl From<simulator_framework::SetupError> for CliError {
+    fn from(e: simulator_framework::SetupError) -> Self {
         CliError(e.0)
     }
 }
@@ -49,10 +49,19 @@ pub fn io_text(e: &std::io::Error) -> String {
     }
 }
 
+/// `simulator --version`: this crate's version, the wasmtime it runs guests with and the
+/// kube-scheduler-wasm-extension commit whose host it follows.
+/// (A test checks it against `simulator_host::{WASMTIME_VERSION, UPSTREAM_ABI_COMMIT}`.)
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (wasmtime 48.0.8; follows the kube-scheduler-wasm-extension host at commit 9b2791f1bbea8ad75871433ca0a201d03edee714)"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "simulator",
     version,
+    long_version = LONG_VERSION,
     about = "Run kube-scheduler WASM plugins locally: schedule a cluster scenario, serve guests over HTTP, run fleet autoscaling policies.",
     after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator bench static/regex_v1.wasm static/regex_v2.wasm"
 )]
@@ -171,11 +180,31 @@ pub struct WebhookArgs {
     pub max_body_bytes: u64,
 }
 
+/// The environment variable that controls the compiled-guest cache of `simulator run`: unset, the
+/// user's cache directory; `off`, no cache; else the (absolute) cache directory.
+pub const MODULE_CACHE_ENV: &str = "SIMULATOR_MODULE_CACHE";
+
+/// Turns on wasmtime's compiled-module cache unless `SIMULATOR_MODULE_CACHE=off`; a cache that
+/// cannot be set up is a warning, and guests are compiled as without it.
+fn module_cache() {
+    let dir = match std::env::var_os(MODULE_CACHE_ENV) {
+        Some(v) if v == "off" => return,
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => None,
+    };
+    if let Err(e) = simulator_host::enable_module_cache(dir) {
+        eprintln!("simulator: warning: compiled-guest cache off ({MODULE_CACHE_ENV}): {e}");
+    }
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(a) => run::run(&a),
+        Command::Run(a) => {
+            module_cache();
+            run::run(&a)
+        }
         Command::Serve(a) => serve::serve(&a),
         Command::Autoscale(AutoscaleCommand::Eval(a)) => autoscale::eval(&a),
         Command::Autoscale(AutoscaleCommand::Webhook(a)) => autoscale::webhook(&a),
@@ -187,5 +216,18 @@ pub fn main() -> ExitCode {
             eprintln!("simulator: error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_names_the_host_wasmtime_and_abi_commit() {
+        let v = super::LONG_VERSION;
+        assert!(
+            v.contains(&format!("wasmtime {};", simulator_host::WASMTIME_VERSION)),
+            "{v}"
+        );
+        assert!(v.contains(simulator_host::UPSTREAM_ABI_COMMIT), "{v}");
     }
 }

@@ -3,10 +3,10 @@
 use std::fmt;
 
 use serde_json::{Map, Value, json};
-use simulator::framework::{
+use simulator_framework::{
     CycleResult, Framework, NodePlugin, Outcome, PluginKind, Point, Profile,
 };
-use simulator::{Hook, code_name};
+use simulator_host::code_name;
 
 /// Pods per outcome.
 #[derive(Debug, Default)]
@@ -99,7 +99,7 @@ pub fn print_header(h: &Header<'_>) {
 
 fn sort_by_default_order(names: &mut [String]) {
     names.sort_by_key(|n| {
-        simulator::framework::KNOWN_IN_TREE
+        simulator_framework::KNOWN_IN_TREE
             .iter()
             .position(|k| k == n)
             .unwrap_or(usize::MAX)
@@ -122,7 +122,7 @@ fn weighted(p: &NodePlugin) -> String {
 }
 
 /// A pod's table.
-pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
+pub fn print_table(r: &CycleResult, logs: bool) {
     println!();
     let verdict = match (r.outcome, &r.node) {
         (Outcome::Scheduled, Some(n)) => format!("scheduled on {n}"),
@@ -133,7 +133,7 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
     // Pod-level statuses worth showing: every wasm plugin's, and any other that is not plain
     // Success/Skip or that limited the nodes.
     for s in &r.stages {
-        let wasm = matches!(fw.profile().kind(&s.plugin), Some(PluginKind::Wasm(_)));
+        let wasm = s.wasm;
         let plain = s.code == 0 || s.code == 5;
         if !(wasm || !plain || s.node_names.is_some()) {
             continue;
@@ -144,7 +144,7 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
             s.point.to_string()
         };
         let mut line = format!("  {point:<10} {:<24} {}", s.plugin, code_name(s.code));
-        if wasm && !guest_exports(fw, &s.plugin, s.point, s.unreserve) {
+        if wasm && !s.exported {
             line.push_str(" (not exported: the host's default)");
         }
         if let Some(n) = &s.node_names {
@@ -262,34 +262,12 @@ pub fn print_table(r: &CycleResult, fw: &Framework, logs: bool) {
     }
 }
 
-/// Whether the wasm plugin exports the hook behind a pod-level stage (the host answers Success
-/// for PreFilter, PostFilter, PreScore, PreBind and PostBind when it does not).
-fn guest_exports(fw: &Framework, plugin: &str, point: Point, unreserve: bool) -> bool {
-    let hook = match point {
-        Point::PreFilter => Hook::PreFilter,
-        Point::PostFilter => Hook::PostFilter,
-        Point::PreScore => Hook::PreScore,
-        Point::Reserve if unreserve => Hook::Unreserve,
-        Point::Reserve => Hook::Reserve,
-        Point::Permit => Hook::Permit,
-        Point::PreBind => Hook::PreBind,
-        Point::Bind => Hook::Bind,
-        Point::PostBind => Hook::PostBind,
-        _ => return true,
-    };
-    fw.wasm_plugins()
-        .iter()
-        .find(|w| w.name == plugin)
-        .is_none_or(|w| w.plugin.exports().has(hook))
-}
-
 fn code_json(code: Option<i32>) -> Value {
     code.map_or(Value::Null, |c| Value::from(code_name(c)))
 }
 
 /// A pod's JSON line.
-pub fn print_json(r: &CycleResult, fw: &Framework) {
-    let _ = fw;
+pub fn print_json(r: &CycleResult) {
     let mut nodes = Map::new();
     let mut totals = Map::new();
     for n in &r.nodes {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use simulator::framework::{
+use simulator_framework::{
     Framework, Options, Outcome, PreparedPod, Scenario, SchedulerConfig, pod_key,
 };
 
@@ -42,11 +42,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
     let mut fw = Framework::new(profile, &scenario, options)
         .map_err(|e| CliError(format!("{}: {e}", config.source)))?;
 
-    let mut pods: Vec<Value> = scenario.pods().to_vec();
-    let mut queue = fw.queue(&pods);
+    let mut queue = fw.pending();
     if let Some(wanted) = &args.pod {
         queue.retain(|&i| {
-            let key = pod_key(&pods[i]);
+            let key = pod_key(&fw.pods()[i]);
             key == *wanted || key.split_once('/').is_some_and(|(_, n)| n == wanted)
         });
         if queue.is_empty() {
@@ -56,9 +55,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         }
         queue.truncate(1);
     }
-    let prepared: Vec<(usize, PreparedPod)> = queue
+    let prepared: Vec<PreparedPod> = queue
         .iter()
-        .map(|&i| fw.prepare(&pods[i]).map(|p| (i, p)))
+        .map(|&i| fw.prepare_at(i))
         .collect::<Result<_, _>>()
         .map_err(|e| CliError(format!("{scenario_name}: {e}")))?;
 
@@ -75,7 +74,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_else(Instant::now);
     let mut counts = Counts::default();
     let total = prepared.len();
-    for (k, (index, pod)) in prepared.iter().enumerate() {
+    for (k, pod) in prepared.iter().enumerate() {
         if show_progress && last_progress.elapsed() >= Duration::from_millis(100) {
             eprint!("\r\x1b[K[{}/{total}] scheduling {}", k + 1, pod.key);
             let _ = std::io::stderr().flush();
@@ -83,12 +82,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         }
         let result = fw.schedule(pod);
         match result.outcome {
-            Outcome::Scheduled => {
-                counts.scheduled += 1;
-                if let Some(node) = &result.node {
-                    set_node_name(&mut pods[*index], node);
-                }
-            }
+            Outcome::Scheduled => counts.scheduled += 1,
             Outcome::Unschedulable => counts.unschedulable += 1,
             Outcome::Error => counts.errors += 1,
         }
@@ -96,9 +90,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
             eprint!("\r\x1b[K");
         }
         if args.json {
-            print_json(&result, &fw);
+            print_json(&result);
         } else {
-            print_table(&result, &fw, args.logs);
+            print_table(&result, args.logs);
         }
     }
     if show_progress {
@@ -112,7 +106,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
     }
 
     if let Some(out) = &args.output {
-        let mut written = scenario.with_objects(fw.nodes().to_vec(), pods);
+        let mut written = scenario.with_objects(fw.nodes().to_vec(), fw.pods().to_vec());
         if let Some(obj) = written.value.as_object_mut() {
             let mut cfg = config.value.clone();
             if let Some(base) = &args.guest_url_base {
@@ -136,19 +130,6 @@ fn print_table_header(h: &Header<'_>) {
     super::output::print_header(h);
 }
 
-/// Sets `spec.nodeName`, as binding does.
-fn set_node_name(pod: &mut Value, node: &str) {
-    if let Some(obj) = pod.as_object_mut() {
-        let spec = obj
-            .entry("spec")
-            .or_insert_with(|| Value::Object(serde_json::Map::new()));
-        if let Some(spec) = spec.as_object_mut() {
-            spec.insert("nodeName".into(), Value::from(node));
-        }
-    }
-}
-
-/// Rewrites every pluginConfig `guestURL` to `base` + the URL's file name.
 fn rewrite_guest_urls(config: &mut Value, base: &str) {
     let Some(profiles) = config.get_mut("profiles").and_then(Value::as_array_mut) else {
         return;

@@ -11,15 +11,18 @@ use serde_json::{Value, json};
 /// The repository root (where `make run` runs, and where `file://static/…` resolves).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .join("../..")
+        .canonicalize()
         .expect("workspace root")
-        .to_path_buf()
 }
 
 /// The `simulator` binary, run from the repository root.
 pub fn simulator() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_simulator"));
     c.current_dir(root());
+    // Tests do not depend on (or fill) the user's compiled-guest cache; `cached_runs_match` in
+    // cli_run.rs turns it on in a directory of its own.
+    c.env("SIMULATOR_MODULE_CACHE", "off");
     c
 }
 
@@ -73,10 +76,10 @@ impl TempDir {
         p.display().to_string()
     }
 
-    /// Compiles `simulator/tests/fixtures/cli/<fixture>.wat` to `<dir>/<fixture>.wasm`.
+    /// Compiles `simulator/cli/tests/fixtures/<fixture>.wat` to `<dir>/<fixture>.wasm`.
     pub fn wat(&self, fixture: &str) -> String {
         let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/cli")
+            .join("tests/fixtures")
             .join(format!("{fixture}.wat"));
         let wasm = wat::parse_file(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
         self.write(&format!("{fixture}.wasm"), wasm)

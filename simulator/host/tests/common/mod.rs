@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use serde_json::json;
-use simulator::{Cluster, LoadError, PluginArgs, PodObject, WasmPlugin};
+use simulator_host::{Cluster, LoadError, PluginArgs, PodObject, WasmPlugin};
 
 /// Compiles `tests/fixtures/<path>.wat` to wasm bytes.
 pub fn fixture(path: &str) -> Vec<u8> {
