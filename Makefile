@@ -5,7 +5,10 @@
 
 CARGO       ?= cargo
 WASM_TARGET := wasm32-wasip1
-WASM_OUT    := target/$(WASM_TARGET)/release
+# Guests build with the `guest` profile (fat LTO, one codegen unit, panic=abort); native binaries
+# with `release` (Cargo's defaults): see the profiles in Cargo.toml.
+GUEST_PROFILE := guest
+WASM_OUT    := target/$(WASM_TARGET)/$(GUEST_PROFILE)
 STATIC      := static
 # Every shipped guest is made free of memory.copy/memory.fill after the build (binaryen, via npm):
 # wazero < 1.9.0 built with Go >= 1.24 can trap on them (common/RATIONALE.md).
@@ -16,51 +19,56 @@ LOWER_BULK_MEMORY := sh common/tools/lower-bulk-memory.sh
 GUESTS      := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
 TEST_GUESTS := trap-guest:trap_guest
 
-.PHONY: all build setup run test lint unit extism clean help
+.PHONY: all guests build setup run test lint unit extism clean help
 
-all: build
+all: build ## same as make build
 
-help:
-	@echo "make run     build the guests and schedule the demo scenario in the simulator"
-	@echo "make test    fmt check, clippy -D warnings, cargo doc -D warnings, unit, integration and Extism tests"
-	@echo "make build   build static/*.wasm (release, $(WASM_TARGET))"
-	@echo "make bench   benchmarks (numbers, not pass/fail)"
+# Every target with a `## ` comment on its line is listed by `make help` (this Makefile, bench.mk and
+# simulator.mk alike).
+help: ## this list
+	@awk -F':.*## ' '/^[a-zA-Z0-9_-]+:.*## / { printf "  make %-24s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-setup:
+setup: ## install the wasm32-wasip1 target, rustfmt and clippy (rustup)
 	@command -v rustup >/dev/null 2>&1 && { rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET); } || true
 	@command -v rustup >/dev/null 2>&1 && rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
-build: setup
-	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(GUESTS) $(TEST_GUESTS),-p $(word 1,$(subst :, ,$(g))))
-	@mkdir -p $(STATIC) target/guests
+# The shipped guests only: what `make run` needs.
+guests: setup ## build the shipped guests static/regex_v1.wasm, regex_v2.wasm, fleet_score.wasm (profile guest)
+	$(CARGO) build --profile $(GUEST_PROFILE) --target $(WASM_TARGET) $(foreach g,$(GUESTS),-p $(word 1,$(subst :, ,$(g))))
+	@mkdir -p $(STATIC)
 	@for g in $(GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm $(STATIC)/$$m.wasm; \
 	  printf '%-28s %8d bytes\n' "$(STATIC)/$$m.wasm" $$(wc -c < $(STATIC)/$$m.wasm); done
+	@$(LOWER_BULK_MEMORY) $(foreach g,$(GUESTS),$(STATIC)/$(word 2,$(subst :, ,$(g))).wasm)
+
+build: guests ## build every guest: static/*.wasm (with autoscaler.wasm) and the test guests
+	$(CARGO) build --profile $(GUEST_PROFILE) --target $(WASM_TARGET) $(foreach g,$(TEST_GUESTS),-p $(word 1,$(subst :, ,$(g))))
+	@mkdir -p target/guests
 	@for g in $(TEST_GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm target/guests/$$m.wasm; done
 	$(CARGO) build --profile release-small --target $(WASM_TARGET) -p autoscaler
 	@cp target/$(WASM_TARGET)/release-small/autoscaler.wasm $(STATIC)/autoscaler.wasm
 	@printf '%-28s %8d bytes (target <= 300 KB)\n' "$(STATIC)/autoscaler.wasm" $$(wc -c < $(STATIC)/autoscaler.wasm)
-	@$(LOWER_BULK_MEMORY) $(foreach g,$(GUESTS),$(STATIC)/$(word 2,$(subst :, ,$(g))).wasm) $(STATIC)/autoscaler.wasm
+	@$(LOWER_BULK_MEMORY) $(STATIC)/autoscaler.wasm
 
 # The main job: the seed's demo (nodes node-default, kubecon-1, kubecon-2; pods annotated
 # kubecon-.*, cncf-.* and one without) scheduled with regex_v1 in the simulator.
-run: build
+run: guests ## build the shipped guests and schedule the demo scenario in the simulator
 	$(CARGO) run --release -q -p simulator -- run simulator/scenarios/demo.json
 
-lint: setup
+lint: setup ## fmt check, clippy --all-targets -D warnings, cargo doc -D warnings
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
 
-unit: build
+unit: build ## cargo test --workspace (needs the built guests)
 	$(CARGO) test --workspace
 
 # The Agones autoscaler plugin in a real Extism host (the Python extism wheel, in .venv/).
-extism: build
+extism: build ## the autoscaler plugin in a real Extism host (Python extism wheel in .venv/)
 	AUTOSCALER_PROFILE=release-small bash autoscaler/tests/run.sh
 
-test: lint unit extism
+test: lint unit extism ## everything CI checks: lint, unit, extism
 
-clean:
+clean: ## cargo clean and remove static/
 	$(CARGO) clean
 	rm -rf $(STATIC)
 

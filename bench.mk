@@ -10,7 +10,7 @@
 #   make bench-http-server            http-server under load: 20 keep-alive connections x 10 s on
 #                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
 #
-# The guests are measured by simulator::bench, the code behind `simulator bench`; bench-report
+# The guests are measured by bench-harness (bench/harness), the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
 # is also written as JSON to $(BENCH_JSON).
 
@@ -22,21 +22,21 @@ HTTP_LOAD_ARGS ?= --connections 20 --seconds 10
 
 .PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server
 
-bench-guests: build
-	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
+bench-guests: build ## build the bench guests (floor, regex) into target/guests/
+	$(CARGO) build --profile $(GUEST_PROFILE) --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
 	@mkdir -p target/guests
 	@for g in $(BENCH_GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm target/guests/$$m.wasm; \
 	  printf '%-28s %8d bytes\n' "target/guests/$$m.wasm" $$(wc -c < target/guests/$$m.wasm); done
 
-bench: bench-guests
+bench: bench-guests ## issues 3, 4 and 7: guests next to the floor and native regex (TINYGO_GUESTS=DIR, BENCH_ARGS=--quick)
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(CARGO) run --release -p bench-report -- --json $(BENCH_JSON) $(if $(TINYGO_GUESTS),--tinygo $(TINYGO_GUESTS)) $(BENCH_ARGS)
 
-bench-simulator: bench-guests
+bench-simulator: bench-guests ## `simulator bench` on the shipped guests and the floor
 	$(CARGO) run --release -p simulator -- bench static/regex_v1.wasm static/regex_v2.wasm target/guests/bench_floor.wasm \
 	  $(if $(TINYGO_GUESTS),$(TINYGO_GUESTS)/regex_v1.wasm $(TINYGO_GUESTS)/regex_v2.wasm)
 
-bench-criterion:
+bench-criterion: ## criterion: native goregex vs regex, compile and match
 	$(CARGO) bench -p bench-report
 
 bench-http-server:

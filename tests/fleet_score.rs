@@ -3,7 +3,7 @@
 
 use integration_tests::{load, node, pod_json};
 use serde_json::Value;
-use simulator::{PodObject, Status, WasmPlugin};
+use simulator_host::{PodObject, Status, WasmPlugin};
 
 const FLEET: &str = "scheduler.wasmkwokwizardry.io/fleet";
 const STATUS: &str = "scheduler.wasmkwokwizardry.io/fleet-status";

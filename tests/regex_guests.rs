@@ -4,7 +4,7 @@
 
 use integration_tests::{REGEX, guest, load, node, pod, root};
 use serde_json::Value;
-use simulator::{Hook, PodObject, Status, WasmPlugin};
+use simulator_host::{Hook, PodObject, Status, WasmPlugin};
 
 const GUESTS: [&str; 2] = ["regex_v1", "regex_v2"];
 

@@ -3,7 +3,7 @@
 
 use integration_tests::{REGEX, load, node, pod, pod_json};
 use serde_json::Value;
-use simulator::{PodObject, Status};
+use simulator_host::{PodObject, Status};
 
 fn nodes() -> Vec<Value> {
     ["node-default", "kubecon-1", "kubecon-2"]

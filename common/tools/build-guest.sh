@@ -4,11 +4,11 @@
 #
 #   sh common/tools/build-guest.sh -p my-plugin        # any cargo build arguments
 #
-# The profile is $GUEST_PROFILE (default: release). Prints the path of each built module.
+# The profile is $GUEST_PROFILE (default: guest, the workspace profile for guests). Prints the path of each built module.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-profile=${GUEST_PROFILE:-release}
+profile=${GUEST_PROFILE:-guest}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 cargo build --profile "$profile" --target wasm32-wasip1 --message-format=json-render-diagnostics "$@" > "$out"

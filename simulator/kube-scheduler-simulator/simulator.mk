@@ -31,7 +31,7 @@ SIM_COMPOSE = cd $(SIMULATOR_CACHE) && WASM_STATIC_DIR=$(SIM_ROOT)/static $(DOCK
 
 .PHONY: start-simulator-wasm stop-simulator reset-simulator import-simulator simulator-docker-check simulator-clone
 
-simulator-docker-check:
+simulator-docker-check: ## check that a Docker engine is reachable
 	@if ! command -v $(DOCKER) >/dev/null 2>&1; then \
 	  echo "Docker is not installed: kube-scheduler-simulator runs in Docker containers."; \
 	  echo "Without Docker, 'make run' schedules the same demo locally (simulator run)."; \
@@ -43,7 +43,7 @@ simulator-docker-check:
 	  exit 1; \
 	fi
 
-simulator-clone: $(SIMULATOR_CACHE)/.git
+simulator-clone: $(SIMULATOR_CACHE)/.git ## clone kube-scheduler-simulator at the pinned commit
 
 $(SIMULATOR_CACHE)/.git:
 	@mkdir -p $(SIMULATOR_CACHE)
@@ -51,7 +51,7 @@ $(SIMULATOR_CACHE)/.git:
 	  git fetch -q --depth 1 $(SIMULATOR_REPO) $(SIMULATOR_REV) && \
 	  git -c advice.detachedHead=false checkout -q FETCH_HEAD
 
-start-simulator-wasm: simulator-docker-check
+start-simulator-wasm: simulator-docker-check ## clone, build and start kube-scheduler-simulator with our guests (Docker; UI :3000)
 	@$(MAKE) --no-print-directory -C $(SIM_ROOT) build
 	@$(MAKE) --no-print-directory -f $(SIM_WASM_DIR)/simulator.mk simulator-clone
 	cd $(SIMULATOR_CACHE) && $(MAKE) docker_build
@@ -61,16 +61,16 @@ start-simulator-wasm: simulator-docker-check
 	@echo "Guests are served to it as http://static-webserver/<name>.wasm (regex_v1, regex_v2, fleet_score)."
 	@echo "Scheduler config to paste (cog icon): simulator/kube-scheduler-simulator/scheduler-config.yaml"
 
-stop-simulator: simulator-docker-check
+stop-simulator: simulator-docker-check ## stop kube-scheduler-simulator and drop its volumes
 	@if [ -d $(SIMULATOR_CACHE)/.git ]; then $(SIM_COMPOSE) down --volumes --remove-orphans; \
 	else echo "kube-scheduler-simulator was never started here ($(SIMULATOR_CACHE) does not exist)."; fi
 
-reset-simulator:
+reset-simulator: ## PUT /api/v1/reset
 	@$(CURL) -fsS -X PUT $(SIMULATOR_API)/api/v1/reset >/dev/null || { \
 	  echo "kube-scheduler-simulator does not answer at $(SIMULATOR_API): start it with 'make start-simulator-wasm'."; exit 1; }
 	@echo "reset $(SIMULATOR_API)"
 
-import-simulator: reset-simulator $(SIMULATOR_SCENARIO)
+import-simulator: reset-simulator $(SIMULATOR_SCENARIO) ## POST the demo (simulator run --output) to /api/v1/import
 	@$(CURL) -fsS -X POST $(SIMULATOR_API)/api/v1/import -H 'Content-Type: application/json' \
 	  --data-binary @$(SIMULATOR_SCENARIO) >/dev/null || { \
 	  echo "import of $(SIMULATOR_SCENARIO) into $(SIMULATOR_API) failed"; exit 1; }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use simulator::{Cluster, PluginArgs, PodObject, WasmPlugin};
+use simulator_host::{Cluster, PluginArgs, PodObject, WasmPlugin};
 
 /// The workspace root.
 pub fn root() -> PathBuf {

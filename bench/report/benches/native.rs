@@ -14,7 +14,7 @@ const PATTERNS: [(&str, &str); 3] = [
 ];
 
 fn names() -> Vec<String> {
-    (0..100).map(simulator::bench::node_name).collect()
+    (0..100).map(bench_harness::node_name).collect()
 }
 
 fn compile(c: &mut Criterion) {

@@ -1,0 +1,233 @@
+//! The command line: `run`, `serve`, `autoscale eval`, `autoscale webhook`, `bench`.
+
+mod autoscale;
+mod bench;
+mod http;
+mod output;
+mod run;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A failure that ends the command: printed as `simulator: error: <message>`, exit status 1.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl From<String> for CliError {
+    fn from(e: String) -> Self {
+        CliError(e)
+    }
+}
+
+impl From<simulator_framework::ConfigError> for CliError {
+    fn from(e: simulator_framework::ConfigError) -> Self {
+        CliError(e.0)
+    }
+}
+
+impl From<simulator_framework::SetupError> for CliError {
+    fn from(e: simulator_framework::SetupError) -> Self {
+        CliError(e.0)
+    }
+}
+
+/// Reads a file, naming it in the error.
+pub fn read_file(path: &std::path::Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError(format!("{}: {}", path.display(), io_text(&e))))
+}
+
+/// An I/O error without Rust's ` (os error N)` suffix.
+pub fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// `simulator --version`: this crate's version, the wasmtime it runs guests with and the
+/// kube-scheduler-wasm-extension commit whose host it follows.
+/// (A test checks it against `simulator_host::{WASMTIME_VERSION, UPSTREAM_ABI_COMMIT}`.)
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (wasmtime 48.0.8; follows the kube-scheduler-wasm-extension host at commit 9b2791f1bbea8ad75871433ca0a201d03edee714)"
+);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "simulator",
+    version,
+    long_version = LONG_VERSION,
+    about = "Run kube-scheduler WASM plugins locally: schedule a cluster scenario, serve guests over HTTP, run fleet autoscaling policies.",
+    after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator bench static/regex_v1.wasm static/regex_v2.wasm"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Schedule a scenario's pending pods through a profile's plugins, as kube-scheduler does.
+    #[command(
+        long_about = "Schedule the pending pods of a kube-scheduler-simulator export, one cycle per pod in queue order, through one profile of a KubeSchedulerConfiguration: its wasm plugins (pluginConfig + multiPoint, as the real scheduler registers them) run in the wasm host; NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeResourcesFit and NodeResourcesBalancedAllocation are emulated; other in-tree plugins are named once and left out.\n\nPrints a table per pod (node → plugin → status, reason, raw and normalized score), the chosen node or why the pod stays pending, and `N scheduled, M unschedulable, K errors`. Exits non-zero only for usage, configuration or I/O errors.",
+        after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml\n  simulator run scenario.json --pod default/web-0 --json | jq .\n  simulator run simulator/scenarios/gameservers.json --config simulator/scenarios/gameservers.yaml --track-load-feedback\n  simulator run simulator/scenarios/demo.json --output placed.json --guest-url-base http://static-webserver/"
+    )]
+    Run(RunArgs),
+    /// Serve a directory of guests over HTTP for `guestURL: http://…`.
+    #[command(
+        long_about = "Serve the files of a directory (the built guests in static/) over HTTP, GET and HEAD only, with Content-Type: application/wasm for .wasm files. Paths that leave the directory (.., %2e%2e, absolute paths, symlinks out of it) are refused. Binds loopback unless --addr says otherwise; logs each request to stderr; Ctrl-C stops it.",
+        after_help = "Examples:\n  simulator serve\n  simulator serve --dir static --addr 127.0.0.1:8080\n  # then, in a scheduler config: guestURL: http://127.0.0.1:8080/regex_v2.wasm"
+    )]
+    Serve(ServeArgs),
+    /// Fleet autoscaling: conformance vectors and a webhook autoscaler.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml --addr 127.0.0.1:8000"
+    )]
+    Autoscale(AutoscaleCommand),
+    // No doc comment here: it would replace the `about` and drop the `long_about` of BenchArgs.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario: a kube-scheduler-simulator export (JSON) with `nodes`, `pods` and optionally
+    /// `schedulerConfig`.
+    pub scenario: PathBuf,
+    /// A KubeSchedulerConfiguration (YAML or JSON) to use instead of the scenario's
+    /// `schedulerConfig`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The profile (`schedulerName`) whose plugins run; default: the first profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print JSON lines (one object per pod, then a `summary` object) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the scenario back, with the placements (`spec.nodeName`), in the export format.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With --output: rewrite each wasm plugin's guestURL to URL/<file name> in the written
+    /// schedulerConfig (e.g. http://static-webserver/ for the real simulator).
+    #[arg(long, value_name = "URL", requires = "output")]
+    pub guest_url_base: Option<String>,
+    /// Schedule only this pending pod (`name` or `namespace/name`); the others stay pending.
+    #[arg(long, value_name = "NAME")]
+    pub pod: Option<String>,
+    /// When a pod is bound to a node annotated `scheduler.wasmkwokwizardry.io/load-feedback`
+    /// (`current-load=N, target-load=N, max-load=N`), add 1 to its current-load, as a controller
+    /// keeping the annotation current would.
+    #[arg(long)]
+    pub track_load_feedback: bool,
+    /// Also print the klog lines the guests wrote during each cycle.
+    #[arg(long)]
+    pub logs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The directory to serve.
+    #[arg(long, default_value = "static", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub addr: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum AutoscaleCommand {
+    /// Evaluate a file of autoscaling test vectors (REFERENCE.md §E schema).
+    #[command(
+        long_about = "Compute each vector of a vectors file without looking at its `expected`, then compare: prints a table and `N passed, M failed, K skipped` (or, with --json, one `{\"id\": …, \"actual\": {…}}` line per vector). Exits 1 when a vector fails.",
+        after_help = "Examples:\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale eval my-vectors.json --json"
+    )]
+    Eval(EvalArgs),
+    /// Answer Agones FleetAutoscaleReview requests from a FleetAutoscaler policy.
+    #[command(
+        long_about = "An HTTP webhook autoscaler for Agones (FleetAutoscaler policy type Webhook): POST a FleetAutoscaleReview to the path and get it back with `response` filled from the policy of a FleetAutoscaler manifest (YAML or JSON; validated at start with Agones' rules). 400 with a JSON error for bad bodies, 405 for other methods, 404 for other paths, 413 over the body limit. Binds loopback unless --addr says otherwise; logs each decision to stderr; Ctrl-C stops it. TLS is not built in: put it behind a proxy or a Kubernetes Service with a caBundle-terminating sidecar.",
+        after_help = "Examples:\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  curl -s localhost:8000/scale -d '{\"request\":{\"uid\":\"u\",\"name\":\"f\",\"namespace\":\"default\",\"status\":{\"replicas\":5,\"readyReplicas\":3,\"reservedReplicas\":1,\"allocatedReplicas\":2}}}'"
+    )]
+    Webhook(WebhookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The vectors file (JSON).
+    pub file: PathBuf,
+    /// One JSON line per vector (`{"id": …, "actual": {…}}` or `{"id": …, "skipped": …}`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// The path that answers reviews.
+    #[arg(long, default_value = "/scale")]
+    pub path: String,
+    /// A FleetAutoscaler manifest (YAML or JSON) whose `spec.policy` answers the reviews.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_body_bytes: u64,
+}
+
+/// The environment variable that controls the compiled-guest cache of `simulator run`: unset, the
+/// user's cache directory; `off`, no cache; else the (absolute) cache directory.
+pub const MODULE_CACHE_ENV: &str = "SIMULATOR_MODULE_CACHE";
+
+/// Turns on wasmtime's compiled-module cache unless `SIMULATOR_MODULE_CACHE=off`; a cache that
+/// cannot be set up is a warning, and guests are compiled as without it.
+fn module_cache() {
+    let dir = match std::env::var_os(MODULE_CACHE_ENV) {
+        Some(v) if v == "off" => return,
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => None,
+    };
+    if let Err(e) = simulator_host::enable_module_cache(dir) {
+        eprintln!("simulator: warning: compiled-guest cache off ({MODULE_CACHE_ENV}): {e}");
+    }
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => {
+            module_cache();
+            run::run(&a)
+        }
+        Command::Serve(a) => serve::serve(&a),
+        Command::Autoscale(AutoscaleCommand::Eval(a)) => autoscale::eval(&a),
+        Command::Autoscale(AutoscaleCommand::Webhook(a)) => autoscale::webhook(&a),
+        Command::Bench(a) => bench::run(&a).map_err(CliError),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError(message)) => {
+            eprintln!("simulator: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_names_the_host_wasmtime_and_abi_commit() {
+        let v = super::LONG_VERSION;
+        assert!(
+            v.contains(&format!("wasmtime {};", simulator_host::WASMTIME_VERSION)),
+            "{v}"
+        );
+        assert!(v.contains(simulator_host::UPSTREAM_ABI_COMMIT), "{v}");
+    }
+}
