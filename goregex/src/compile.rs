@@ -588,7 +588,7 @@ impl Compiler<'_> {
             }
         }
         if scalar.is_empty() {
-            return Ok(self.b.add_fail()?);
+            return self.b.add_fail();
         }
         if scalar.iter().all(|&(_, hi)| hi < 0x80) {
             let trans = scalar
@@ -599,7 +599,7 @@ impl Compiler<'_> {
                     next,
                 })
                 .collect();
-            return Ok(self.b.add_sparse(trans)?);
+            return self.b.add_sparse(trans);
         }
         self.trie.reset(next);
         for (lo, hi) in scalar {

@@ -85,6 +85,9 @@ struct Engine {
     automaton: Option<Automaton>,
 }
 
+// One per compiled pattern, inside the `Arc<Engine>`: boxing would only add a pointer chase
+// to every match.
+#[allow(clippy::large_enum_variant)]
 enum Automaton {
     /// The byte-level NFA, run by regex-automata's engines.
     Bytes(Bytes),
