@@ -7,6 +7,7 @@
 #   BENCH_ARGS=--quick make bench     a fast run that only shows it works (numbers meaningless)
 #   make bench-simulator              `simulator bench` on the shipped guests and the floor
 #   make bench-criterion              criterion: native goregex vs regex, compile and match
+#   make bench-adversarial            the adversarial regex corpus in both guests (also run by bench)
 #
 # The guests are measured by simulator::bench, the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
@@ -16,7 +17,7 @@ BENCH_GUESTS := bench-floor-guest:bench_floor bench-regex-guest:bench_regex
 BENCH_JSON   ?= target/bench/report.json
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-guests bench-simulator bench-criterion
+.PHONY: bench bench-guests bench-simulator bench-criterion bench-adversarial
 
 bench-guests: build
 	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
@@ -27,6 +28,11 @@ bench-guests: build
 bench: bench-guests
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(CARGO) run --release -p bench-report -- --json $(BENCH_JSON) $(if $(TINYGO_GUESTS),--tinygo $(TINYGO_GUESTS)) $(BENCH_ARGS)
+	$(CARGO) run --release -q -p bench-report --bin adversarial
+
+# Issue 11: the adversarial regex corpus in both guests (worst Filter time, linear memory).
+bench-adversarial: build
+	$(CARGO) run --release -q -p bench-report --bin adversarial
 
 bench-simulator: bench-guests
 	$(CARGO) run --release -p simulator -- bench static/regex_v1.wasm static/regex_v2.wasm target/guests/bench_floor.wasm \
