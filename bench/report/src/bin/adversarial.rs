@@ -144,7 +144,12 @@ fn run(a: &Args) -> Result<(), String> {
         names.dedup();
         let m1 = measure(&v1, "regex_v1", pattern, &names, a.rounds)?;
         let m2 = measure(&v2, "regex_v2", pattern, &names, a.rounds)?;
-        let short: String = pattern.escape_debug().to_string().chars().take(42).collect();
+        let short: String = pattern
+            .escape_debug()
+            .to_string()
+            .chars()
+            .take(42)
+            .collect();
         let label = if pattern.len() > 42 {
             format!("{short}… ({} B)", pattern.len())
         } else {
