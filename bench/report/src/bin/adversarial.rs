@@ -62,7 +62,7 @@ fn measure(
     names: &[String],
     rounds: usize,
 ) -> Result<Measure, String> {
-    let nodes: Vec<Value> = names.iter().map(|n| node(n)).collect();
+    let nodes: Vec<Value> = names.iter().map(String::as_str).map(node).collect();
     let cluster = Cluster::from_nodes_json(&nodes).map_err(|e| e.to_string())?;
     let plugin = WasmPlugin::from_bytes(label, wasm, &PluginArgs::new("file:///bench"), cluster)
         .map_err(|e| e.to_string())?;
@@ -128,7 +128,7 @@ fn run(a: &Args) -> Result<(), String> {
         "{:<44} {:<9} {:>11} {:>9} {:>11} {:>11} {:>9}",
         "pattern", "verdict", "v1 Filter", "v1 mem", "v2 PreFilt", "v2 Filter", "v2 mem"
     );
-    let long = ("kubecon" as &str).repeat(37)[..253].to_owned();
+    let long = "kubecon".repeat(37)[..253].to_owned();
     for c in cases {
         let pattern = c["pattern"].as_str().ok_or("pattern")?;
         let mut names: Vec<String> = c["matches"]
