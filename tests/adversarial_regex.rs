@@ -68,6 +68,9 @@ fn corpus_verdicts_and_memory_in_both_guests() {
             assert!(pre.is_success(), "{guest} {short:?}: {pre:?}");
             for m in c["matches"].as_array().unwrap() {
                 let hay = m["haystack"].as_str().unwrap();
+                if hay.is_empty() {
+                    continue; // not a node name (the guests answer Error without one)
+                }
                 let status = plugin.filter(&p, hay).expect("filter");
                 let expected = if m["match"].as_bool().unwrap() { 0 } else { 2 };
                 assert_eq!(status.code, expected, "{guest} {short:?} on {hay:.20}");
