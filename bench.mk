@@ -9,6 +9,7 @@
 #   make bench-criterion              criterion: native goregex vs regex, compile and match
 #   make bench-http-server            http-server under load: 20 keep-alive connections x 10 s on
 #                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
+#   make bench-adversarial            the adversarial regex corpus in both guests (also run by bench)
 #
 # The guests are measured by bench-harness (bench/harness), the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
@@ -20,7 +21,7 @@ BENCH_ARGS   ?=
 
 HTTP_LOAD_ARGS ?= --connections 20 --seconds 10
 
-.PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server
+.PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server bench-adversarial
 
 bench-guests: build ## build the bench guests (floor, regex) into target/guests/
 	$(CARGO) build --profile $(GUEST_PROFILE) --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
@@ -31,6 +32,10 @@ bench-guests: build ## build the bench guests (floor, regex) into target/guests/
 bench: bench-guests ## issues 3, 4 and 7: guests next to the floor and native regex (TINYGO_GUESTS=DIR, BENCH_ARGS=--quick)
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(CARGO) run --release -p bench-report -- --json $(BENCH_JSON) $(if $(TINYGO_GUESTS),--tinygo $(TINYGO_GUESTS)) $(BENCH_ARGS)
+	$(CARGO) run --release -q -p bench-report --bin adversarial
+
+bench-adversarial: build ## the adversarial regex corpus in both guests: worst Filter time, linear memory
+	$(CARGO) run --release -q -p bench-report --bin adversarial
 
 bench-simulator: bench-guests ## `simulator bench` on the shipped guests and the floor
 	$(CARGO) run --release -p simulator -- bench static/regex_v1.wasm static/regex_v2.wasm target/guests/bench_floor.wasm \

@@ -55,13 +55,70 @@ fn ratio(desired: i32, replicas: i32) -> f64 {
     ((f64::from(desired) - f64::from(replicas)) / f64::from(desired)).clamp(0.0, 1.0)
 }
 
+/// Parses `text` as the JSON form of `T`, refusing arrays wherever `T` has an object.
+///
+/// serde's derived `Deserialize` also accepts a struct written as a JSON array of its fields in
+/// declaration order (`[6,0,0,2]` for a FleetStatus, `[]` for an all-default one); that form is
+/// not Agones' format and not documented, so a value whose re-serialized form has an object
+/// where the text has an array is refused (at any depth: `"buffer":[5,10]` too).
+pub(crate) fn from_json_objects<T>(text: &str) -> Result<T, String>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let raw: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let value: T = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let shape = serde_json::to_value(&value).map_err(|e| e.to_string())?;
+    match array_for_object(&raw, &shape, String::new()) {
+        Some(path) => Err(format!(
+            "{} is a JSON array; a JSON object is expected",
+            if path.is_empty() { "the value" } else { &path }
+        )),
+        None => Ok(value),
+    }
+}
+
+/// The path of the first place where `raw` has an array and `shape` an object.
+fn array_for_object(
+    raw: &serde_json::Value,
+    shape: &serde_json::Value,
+    path: String,
+) -> Option<String> {
+    use serde_json::Value;
+    // Iterative, so a deeply nested annotation cannot exhaust the guest's stack.
+    let mut todo = vec![(raw, shape, path)];
+    while let Some((raw, shape, path)) = todo.pop() {
+        match (raw, shape) {
+            (Value::Array(_), Value::Object(_)) => return Some(path),
+            (Value::Object(r), Value::Object(s)) => {
+                for (k, v) in r {
+                    if let Some(sv) = s.get(k) {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        todo.push((v, sv, p));
+                    }
+                }
+            }
+            (Value::Array(r), Value::Array(s)) => {
+                for (i, (v, sv)) in r.iter().zip(s).enumerate() {
+                    todo.push((v, sv, format!("{path}[{i}]")));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 fn parse_status(text: Option<&str>) -> Result<FleetStatus, Status> {
     let text = text.ok_or_else(|| {
         Status::error(format!(
             "fleet pod has no {STATUS_ANNOTATION} annotation (Agones FleetStatus JSON)"
         ))
     })?;
-    let status: FleetStatus = serde_json::from_str(text).map_err(|e| {
+    let status: FleetStatus = from_json_objects(text).map_err(|e| {
         Status::error(format!(
             "annotation {STATUS_ANNOTATION} is not a FleetStatus: {e}"
         ))
@@ -110,7 +167,7 @@ pub(crate) fn compute(
     let override_policy: Option<FleetAutoscalerPolicy> = match policy_override {
         None => None,
         Some(text) => {
-            let policy = serde_json::from_str(text).map_err(|e| {
+            let policy = from_json_objects(text).map_err(|e| {
                 Status::error(format!(
                     "annotation {POLICY_ANNOTATION} is not an Agones policy: {e}"
                 ))

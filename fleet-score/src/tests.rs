@@ -284,6 +284,31 @@ fn invalid_policies_are_errors_naming_the_rule() {
             ))
         )
     );
+    // Arrays for objects, at the top or inside: refused, not read as the fields in order.
+    for (policy, path) in [
+        ("[]", "the value"),
+        (
+            r#"["Buffer",{"bufferSize":5,"maxReplicas":10}]"#,
+            "the value",
+        ),
+        (r#"{"type":"Buffer","buffer":[5,10]}"#, "buffer"),
+    ] {
+        host.pod(
+            fleet_pod("f", r#"{"replicas":1}"#)
+                .annotation(POLICY_ANNOTATION, policy)
+                .build(),
+        );
+        assert_eq!(
+            cycle(&host, &["n"]).unwrap_err(),
+            (
+                1,
+                Some(format!(
+                    "annotation {POLICY_ANNOTATION} is not an Agones policy: {path} is a JSON array; a JSON object is expected"
+                ))
+            ),
+            "{policy}"
+        );
+    }
     host.pod(fleet_pod("f", r#"{"replicas":1,"allocatedReplicas":1}"#).build());
     assert_eq!(
         scores(&cycle(&host, &["n"]).unwrap()),
@@ -311,6 +336,18 @@ fn broken_status_annotations_are_errors_at_prescore_and_the_next_pod_is_served()
         (
             r#"{"replicas":"many"}"#,
             "annotation scheduler.wasmkwokwizardry.io/fleet-status is not a FleetStatus: invalid type: string \"many\", expected i32 at line 1 column 18",
+        ), // serde's derive would take a struct as the array of its fields: not Agones' format.
+        (
+            "[6,0,0,2]",
+            "annotation scheduler.wasmkwokwizardry.io/fleet-status is not a FleetStatus: the value is a JSON array; a JSON object is expected",
+        ),
+        (
+            "[]",
+            "annotation scheduler.wasmkwokwizardry.io/fleet-status is not a FleetStatus: the value is a JSON array; a JSON object is expected",
+        ),
+        (
+            r#"{"replicas":9,"counters":{"rooms":[1,2,3,4]}}"#,
+            "annotation scheduler.wasmkwokwizardry.io/fleet-status is not a FleetStatus: counters.rooms is a JSON array; a JSON object is expected",
         ),
     ];
     for (status, reason) in cases {

@@ -62,10 +62,63 @@ enum Task {
     },
 }
 
-/// Compiles `tree` into an NFA whose heap use stays under `size_limit` bytes.
-pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig> {
+/// regex-automata's NFA builder with a budget counted in states and transitions, the same on
+/// every target (a heap-byte limit is not: wasm32's states are half the size of x86-64's, so a
+/// byte bound let `\pL{1000}` through in the guests only).
+struct Nfa {
+    b: Builder,
+    units: usize,
+    limit: usize,
+}
+
+impl Nfa {
+    fn charge(&mut self, n: usize) -> Result<(), TooBig> {
+        self.units = self.units.saturating_add(n);
+        if self.units > self.limit {
+            return Err(TooBig);
+        }
+        Ok(())
+    }
+
+    fn add_range(&mut self, t: Transition) -> Result<StateID, TooBig> {
+        self.charge(1)?;
+        Ok(self.b.add_range(t)?)
+    }
+
+    fn add_sparse(&mut self, trans: Vec<Transition>) -> Result<StateID, TooBig> {
+        self.charge(1 + trans.len())?;
+        Ok(self.b.add_sparse(trans)?)
+    }
+
+    fn add_union(&mut self, alts: Vec<StateID>) -> Result<StateID, TooBig> {
+        self.charge(1 + alts.len())?;
+        Ok(self.b.add_union(alts)?)
+    }
+
+    fn add_look(&mut self, next: StateID, look: Look) -> Result<StateID, TooBig> {
+        self.charge(1)?;
+        Ok(self.b.add_look(next, look)?)
+    }
+
+    fn add_fail(&mut self) -> Result<StateID, TooBig> {
+        self.charge(1)?;
+        Ok(self.b.add_fail()?)
+    }
+
+    fn patch(&mut self, from: StateID, to: StateID) -> Result<(), TooBig> {
+        self.charge(1)?;
+        Ok(self.b.patch(from, to)?)
+    }
+}
+
+/// Compiles `tree` into an NFA of at most `max_units` states and transitions together.
+pub(crate) fn compile(tree: &Tree, max_units: usize) -> Result<Compiled, TooBig> {
     let mut c = Compiler {
-        b: Builder::new(),
+        b: Nfa {
+            b: Builder::new(),
+            units: 0,
+            limit: max_units,
+        },
         tree,
         has_not_word_boundary: false,
         trie: Utf8Trie::new(),
@@ -73,17 +126,16 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig
         templates: Vec::new(),
         seen_classes: Vec::new(),
     };
-    c.b.set_utf8(true);
-    c.b.set_size_limit(Some(size_limit))?;
-    c.b.start_pattern()?;
+    c.b.b.set_utf8(true);
+    c.b.b.start_pattern()?;
     // Built back to front, so every piece knows where it continues and nothing is patched
     // except loop unions.
-    let matched = c.b.add_match()?;
-    let cap_end = c.b.add_capture_end(matched, 0)?;
+    let matched = c.b.b.add_match()?;
+    let cap_end = c.b.b.add_capture_end(matched, 0)?;
     let body = c.node(tree.root, cap_end)?;
-    let cap_start = c.b.add_capture_start(body, 0, None)?;
-    c.b.finish_pattern(cap_start)?;
-    let unanchored = if c.anchored_at_start() {
+    let cap_start = c.b.b.add_capture_start(body, 0, None)?;
+    c.b.b.finish_pattern(cap_start)?;
+    let unanchored = if anchored_at_start(tree) {
         cap_start
     } else {
         // (?s-u:.)*? in front: any byte, any number of times, pattern preferred.
@@ -96,7 +148,7 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig
         c.b.patch(lazy, any)?;
         lazy
     };
-    let nfa = c.b.build(cap_start, unanchored)?;
+    let nfa = c.b.b.build(cap_start, unanchored)?;
     Ok(Compiled {
         nfa,
         has_not_word_boundary: c.has_not_word_boundary,
@@ -104,7 +156,7 @@ pub(crate) fn compile(tree: &Tree, size_limit: usize) -> Result<Compiled, TooBig
 }
 
 struct Compiler<'t> {
-    b: Builder,
+    b: Nfa,
     tree: &'t Tree,
     has_not_word_boundary: bool,
     trie: Utf8Trie,
@@ -187,26 +239,26 @@ fn make_template(
 /// Classes smaller than this many states are rebuilt rather than kept as templates.
 const TEMPLATE_MIN_STATES: usize = 8;
 
-impl Compiler<'_> {
-    /// Whether every match must start at the beginning of the text (`^…` or `\A…`).
-    fn anchored_at_start(&self) -> bool {
-        let nodes = &self.tree.nodes;
-        let mut id = self.tree.root;
-        // Captures and concatenations are looked through; the depth is bounded by the tree.
-        for _ in 0..nodes.len() {
-            let n = &nodes[id];
-            match n.op {
-                Op::BeginText => return true,
-                Op::Capture | Op::Concat => match n.subs.first() {
-                    Some(&s) => id = s,
-                    None => return false,
-                },
-                _ => return false,
-            }
+/// Whether every match must start at the beginning of the text (`^…` or `\A…`).
+pub(crate) fn anchored_at_start(tree: &Tree) -> bool {
+    let nodes = &tree.nodes;
+    let mut id = tree.root;
+    // Captures and concatenations are looked through; the depth is bounded by the tree.
+    for _ in 0..nodes.len() {
+        let n = &nodes[id];
+        match n.op {
+            Op::BeginText => return true,
+            Op::Capture | Op::Concat => match n.subs.first() {
+                Some(&s) => id = s,
+                None => return false,
+            },
+            _ => return false,
         }
-        false
     }
+    false
+}
 
+impl Compiler<'_> {
     /// Compiles the subtree at `root` to continue at `next` (iteratively); returns its start.
     fn node(&mut self, root: NodeId, next: StateID) -> Result<StateID, TooBig> {
         let tree = self.tree;
@@ -536,7 +588,7 @@ impl Compiler<'_> {
             }
         }
         if scalar.is_empty() {
-            return Ok(self.b.add_fail()?);
+            return self.b.add_fail();
         }
         if scalar.iter().all(|&(_, hi)| hi < 0x80) {
             let trans = scalar
@@ -547,7 +599,7 @@ impl Compiler<'_> {
                     next,
                 })
                 .collect();
-            return Ok(self.b.add_sparse(trans)?);
+            return self.b.add_sparse(trans);
         }
         self.trie.reset(next);
         for (lo, hi) in scalar {
@@ -629,7 +681,7 @@ impl Utf8Trie {
         self.spare.push(n);
     }
 
-    fn add(&mut self, b: &mut Builder, seq: &[Utf8Range]) -> Result<(), TooBig> {
+    fn add(&mut self, b: &mut Nfa, seq: &[Utf8Range]) -> Result<(), TooBig> {
         let prefix = seq
             .iter()
             .zip(&self.stack)
@@ -651,7 +703,7 @@ impl Utf8Trie {
     }
 
     /// Freezes every node deeper than `from` and closes `from`'s pending edge.
-    fn freeze_from(&mut self, b: &mut Builder, from: usize) -> Result<(), TooBig> {
+    fn freeze_from(&mut self, b: &mut Nfa, from: usize) -> Result<(), TooBig> {
         let mut next = self.target;
         while self.stack.len() > from + 1 {
             let Some(mut node) = self.stack.pop() else {
@@ -671,7 +723,7 @@ impl Utf8Trie {
         Ok(())
     }
 
-    fn freeze(&mut self, b: &mut Builder, trans: &[Transition]) -> Result<StateID, TooBig> {
+    fn freeze(&mut self, b: &mut Nfa, trans: &[Transition]) -> Result<StateID, TooBig> {
         let mut h = FxHasher::default();
         for t in trans {
             h.add(u64::from(t.start) | u64::from(t.end) << 8 | u64::from(t.next.as_u32()) << 16);
@@ -703,7 +755,7 @@ impl Utf8Trie {
         Ok(id)
     }
 
-    fn finish(&mut self, b: &mut Builder) -> Result<StateID, TooBig> {
+    fn finish(&mut self, b: &mut Nfa) -> Result<StateID, TooBig> {
         self.freeze_from(b, 0)?;
         let root = self.stack.pop().unwrap_or_default();
         let id = self.freeze(b, &root.trans);
