@@ -7,6 +7,8 @@
 #   BENCH_ARGS=--quick make bench     a fast run that only shows it works (numbers meaningless)
 #   make bench-simulator              `simulator bench` on the shipped guests and the floor
 #   make bench-criterion              criterion: native goregex vs regex, compile and match
+#   make bench-burst-header           the Envoy filter in our proxy-wasm host: ns per request on the
+#                                     cached path vs a no-op module, and the module size (issue 13)
 #
 # The guests are measured by simulator::bench, the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
@@ -16,7 +18,7 @@ BENCH_GUESTS := bench-floor-guest:bench_floor bench-regex-guest:bench_regex
 BENCH_JSON   ?= target/bench/report.json
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-guests bench-simulator bench-criterion
+.PHONY: bench bench-guests bench-simulator bench-criterion bench-burst-header
 
 bench-guests: build
 	$(CARGO) build --release --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
@@ -24,7 +26,7 @@ bench-guests: build
 	@for g in $(BENCH_GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm target/guests/$$m.wasm; \
 	  printf '%-28s %8d bytes\n' "target/guests/$$m.wasm" $$(wc -c < target/guests/$$m.wasm); done
 
-bench: bench-guests
+bench: bench-guests bench-burst-header
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(CARGO) run --release -p bench-report -- --json $(BENCH_JSON) $(if $(TINYGO_GUESTS),--tinygo $(TINYGO_GUESTS)) $(BENCH_ARGS)
 
@@ -34,3 +36,6 @@ bench-simulator: bench-guests
 
 bench-criterion:
 	$(CARGO) bench -p bench-report
+
+bench-burst-header: build
+	$(CARGO) bench -q -p burst-header --bench overhead -- $(BENCH_ARGS)
