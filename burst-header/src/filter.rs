@@ -100,16 +100,17 @@ fn read_state(key: &str) -> (SharedState, Option<u32>) {
 impl Root {
     /// Brings the worker's values up to the shared generation and drops them when too old.
     fn sync(&self, w: &mut Worker, shared: &SharedState, now: u64) {
-        if shared.generation != 0 && shared.generation != w.generation {
-            if let Ok((Some(bytes), _)) = hostcalls::get_shared_data(&w.data_key) {
-                match state::parse_values(&bytes) {
-                    Ok(values) => {
-                        w.values = values;
-                        w.generation = shared.generation;
-                        w.fetched_at_ms = shared.fetched_at_ms;
-                    }
-                    Err(e) => warn!("burst-header: shared data unreadable: {e}"),
+        if shared.generation != 0
+            && shared.generation != w.generation
+            && let Ok((Some(bytes), _)) = hostcalls::get_shared_data(&w.data_key)
+        {
+            match state::parse_values(&bytes) {
+                Ok(values) => {
+                    w.values = values;
+                    w.generation = shared.generation;
+                    w.fetched_at_ms = shared.fetched_at_ms;
                 }
+                Err(e) => warn!("burst-header: shared data unreadable: {e}"),
             }
         }
         if !w.values.is_empty() && now.saturating_sub(w.fetched_at_ms) > ms(w.config.max_age) {
@@ -184,7 +185,7 @@ impl Context for Root {
     fn on_http_call_response(
         &mut self,
         token: u32,
-        _headers: usize,
+        headers: usize,
         body_size: usize,
         _trailers: usize,
     ) {
@@ -199,10 +200,16 @@ impl Context for Root {
             return;
         };
         let Some(now) = now_ms() else { return };
-        // Bytes, not `get_map_value`: the SDK unwraps the UTF-8 conversion of a header value.
-        let status = hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
-            .ok()
-            .flatten();
+        // A failed or timed-out call has no response map: Envoy answers BadArgument, on which the
+        // SDK panics, so the map is read only when there are headers. Bytes, not
+        // `get_map_value`: the SDK unwraps the UTF-8 conversion of a header value.
+        let status = if headers == 0 {
+            None
+        } else {
+            hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
+                .ok()
+                .flatten()
+        };
         let outcome = match status.as_deref() {
             None => Err("no response (connection failure or timeout)".to_string()),
             Some(s) if !s.starts_with(b"2") => {
@@ -310,17 +317,16 @@ impl Context for Request {}
 
 impl HttpContext for Request {
     fn on_http_request_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
-        if let Some(worker) = &self.worker {
-            if let Ok(w) = worker.try_borrow() {
-                let prefix = w.config.user_agent.as_str();
-                self.add = prefix.is_empty() || {
-                    let ua =
-                        hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, "user-agent")
-                            .ok()
-                            .flatten();
-                    state::user_agent_allows(prefix, ua.as_deref())
-                };
-            }
+        if let Some(worker) = &self.worker
+            && let Ok(w) = worker.try_borrow()
+        {
+            let prefix = w.config.user_agent.as_str();
+            self.add = prefix.is_empty() || {
+                let ua = hostcalls::get_map_value_bytes(MapType::HttpRequestHeaders, "user-agent")
+                    .ok()
+                    .flatten();
+                state::user_agent_allows(prefix, ua.as_deref())
+            };
         }
         Action::Continue
     }

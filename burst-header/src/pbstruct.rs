@@ -265,7 +265,7 @@ mod tests {
                     [(
                         "list".to_string(),
                         Json::Array(vec![
-                            n("1.5"),
+                            n("1.500"),
                             Json::String("x".into()),
                             Json::Bool(false),
                             Json::Object([("k".to_string(), Json::Array(vec![]))].into()),

@@ -350,7 +350,7 @@ fn configuration_errors_are_reported_at_configure_time() {
         ),
         (
             "{\"service_cluster\": ",
-            "not valid JSON: unexpected end of input at byte 19",
+            "not valid JSON: unexpected end of input at byte 20",
         ),
     ] {
         let mut w = p.worker(config.as_bytes()).unwrap();

@@ -20,7 +20,7 @@
 //!
 //! ```no_run
 //! use proxy_wasm_host::Proxy;
-//! # fn main() -> anyhow::Result<()> {
+//! # fn main() -> wasmtime::Result<()> {
 //! let proxy = Proxy::from_file("static/burst_header.wasm")?;
 //! proxy.add_cluster("burst");
 //! let mut worker = proxy.worker(br#"{"burst_header": "current-load=1, target-load=1, max-load=2"}"#)?;
@@ -37,8 +37,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::{Context as _, Result, anyhow, bail};
 use wasmtime::{Caller, Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
+use wasmtime::{Result, bail, format_err};
 
 /// `WasmResult` codes of ABI 0.2.1.
 pub mod status {
@@ -195,7 +195,8 @@ impl Proxy {
     /// The bytes are not a valid module, or an import cannot be linked.
     pub fn new(wasm: &[u8]) -> Result<Proxy> {
         let engine = Engine::default();
-        let module = Module::new(&engine, wasm).context("compiling the module")?;
+        let module =
+            Module::new(&engine, wasm).map_err(|e| format_err!("compiling the module: {e}"))?;
         let mut linker = Linker::new(&engine);
         define_imports(&mut linker)?;
         linker.define_unknown_imports_as_traps(&module)?;
@@ -216,7 +217,8 @@ impl Proxy {
     /// As [`Proxy::new`], or the file cannot be read.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Proxy> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| format_err!("reading {}: {e}", path.display()))?;
         Proxy::new(&bytes)
     }
 
@@ -271,13 +273,15 @@ impl Proxy {
         let instance = self.linker.instantiate(&mut store, &self.module)?;
         let memory = instance
             .get_memory(&mut store, "memory")
-            .ok_or_else(|| anyhow!("the module exports no memory"))?;
+            .ok_or_else(|| format_err!("the module exports no memory"))?;
         let malloc = instance
             .get_typed_func::<i32, i32>(&mut store, "malloc")
             .or_else(|_| {
                 instance.get_typed_func::<i32, i32>(&mut store, "proxy_on_memory_allocate")
             })
-            .context("the module exports neither malloc nor proxy_on_memory_allocate")?;
+            .map_err(|e| {
+                format_err!("the module exports neither malloc nor proxy_on_memory_allocate: {e}")
+            })?;
         store.data_mut().memory = Some(memory);
         store.data_mut().malloc = Some(malloc);
         for init in ["_initialize", "_start"] {
@@ -296,11 +300,11 @@ impl Proxy {
         worker.create_context(ROOT_CONTEXT_ID, 0)?;
         let vm_size = worker.store.data().vm_config.len() as i32;
         let cfg_size = plugin_config.len() as i32;
-        let f = worker.exports.on_vm_start;
+        let f = worker.exports.on_vm_start.clone();
         let started = worker.call(ROOT_CONTEXT_ID, |s| {
             f.call(s, (ROOT_CONTEXT_ID as i32, vm_size))
         })?;
-        let f = worker.exports.on_configure;
+        let f = worker.exports.on_configure.clone();
         let configured = started != 0
             && worker.call(ROOT_CONTEXT_ID, |s| {
                 f.call(s, (ROOT_CONTEXT_ID as i32, cfg_size))
@@ -329,7 +333,7 @@ impl Exports {
             ($name:literal) => {
                 instance
                     .get_typed_func(&mut *store, $name)
-                    .context(concat!("the module does not export ", $name))?
+                    .map_err(|e| format_err!("the module does not export {}: {e}", $name))?
             };
         }
         Ok(Exports {
@@ -403,20 +407,20 @@ impl Worker {
         f: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         self.store.data_mut().effective_context = context;
-        f(&mut self.store).map_err(|e| anyhow!("the module trapped: {e:?}"))
+        f(&mut self.store).map_err(|e| format_err!("the module trapped: {e:?}"))
     }
 
     fn create_context(&mut self, id: u32, root: u32) -> Result<()> {
         self.store.data_mut().contexts.push(id);
-        let f = self.exports.on_context_create;
+        let f = self.exports.on_context_create.clone();
         self.call(id, |s| f.call(s, (id as i32, root as i32)))
     }
 
     fn delete_context(&mut self, id: u32) -> Result<()> {
         let (done, log, delete) = (
-            self.exports.on_done,
-            self.exports.on_log,
-            self.exports.on_delete,
+            self.exports.on_done.clone(),
+            self.exports.on_log.clone(),
+            self.exports.on_delete.clone(),
         );
         self.call(id, |s| done.call(s, id as i32))?;
         self.call(id, |s| log.call(s, id as i32))?;
@@ -430,7 +434,7 @@ impl Worker {
     /// # Errors
     /// The module trapped.
     pub fn tick(&mut self) -> Result<()> {
-        let f = self.exports.on_tick;
+        let f = self.exports.on_tick.clone();
         self.call(ROOT_CONTEXT_ID, |s| f.call(s, ROOT_CONTEXT_ID as i32))
     }
 
@@ -466,13 +470,13 @@ impl Worker {
         let i = calls
             .iter()
             .position(|c| c.token == token)
-            .ok_or_else(|| anyhow!("no pending call with token {token}"))?;
+            .ok_or_else(|| format_err!("no pending call with token {token}"))?;
         let call = calls.remove(i);
         let (nh, nb) = response
             .as_ref()
             .map_or((0, 0), |r| (r.headers.len() as i32, r.body.len() as i32));
         self.store.data_mut().call_response = response;
-        let f = self.exports.on_http_call_response;
+        let f = self.exports.on_http_call_response.clone();
         let ctx = call.context_id;
         let r = self.call(ctx, |s| f.call(s, (ctx as i32, token as i32, nh, nb, 0)));
         self.store.data_mut().call_response = None;
@@ -515,10 +519,10 @@ impl Worker {
             response_headers: Vec::new(),
         };
         self.create_context(id, ROOT_CONTEXT_ID)?;
-        let f = self.exports.on_request_headers;
+        let f = self.exports.on_request_headers.clone();
         let request_action = self.call(id, |s| f.call(s, (id as i32, nreq, 1)))?;
         self.store.data_mut().stream.response_headers = response_headers;
-        let f = self.exports.on_response_headers;
+        let f = self.exports.on_response_headers.clone();
         let response_action = self.call(id, |s| f.call(s, (id as i32, nresp, 0)))?;
         self.delete_context(id)?;
         let stream = std::mem::take(&mut self.store.data_mut().stream);
@@ -557,7 +561,11 @@ fn give(caller: &mut C<'_>, bytes: &[u8], ret_ptr: i32, ret_size: i32) -> Result
     let addr = if bytes.is_empty() {
         0
     } else {
-        let malloc = caller.data().malloc.ok_or(status::INTERNAL_FAILURE)?;
+        let malloc = caller
+            .data()
+            .malloc
+            .clone()
+            .ok_or(status::INTERNAL_FAILURE)?;
         let addr = malloc
             .call(&mut *caller, bytes.len() as i32)
             .map_err(|_| status::INTERNAL_FAILURE)?;
