@@ -10,6 +10,8 @@
 #   make bench-http-server            http-server under load: 20 keep-alive connections x 10 s on
 #                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
 #   make bench-adversarial            the adversarial regex corpus in both guests (also run by bench)
+#   make bench-burst-header           the Envoy filter in our proxy-wasm host: ns per request on the
+#                                     cached path vs a no-op module, and the module size (issue 13)
 #
 # The guests are measured by bench-harness (bench/harness), the code behind `simulator bench`; bench-report
 # (bench/report) adds the native side and computes the ratios from this one run. The whole report
@@ -21,7 +23,7 @@ BENCH_ARGS   ?=
 
 HTTP_LOAD_ARGS ?= --connections 20 --seconds 10
 
-.PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server bench-adversarial
+.PHONY: bench bench-guests bench-simulator bench-criterion bench-http-server bench-adversarial bench-burst-header
 
 bench-guests: build ## build the bench guests (floor, regex) into target/guests/
 	$(CARGO) build --profile $(GUEST_PROFILE) --target $(WASM_TARGET) $(foreach g,$(BENCH_GUESTS),-p $(word 1,$(subst :, ,$(g))))
@@ -29,7 +31,7 @@ bench-guests: build ## build the bench guests (floor, regex) into target/guests/
 	@for g in $(BENCH_GUESTS); do m=$${g#*:}; cp $(WASM_OUT)/$$m.wasm target/guests/$$m.wasm; \
 	  printf '%-28s %8d bytes\n' "target/guests/$$m.wasm" $$(wc -c < target/guests/$$m.wasm); done
 
-bench: bench-guests ## issues 3, 4 and 7: guests next to the floor and native regex (TINYGO_GUESTS=DIR, BENCH_ARGS=--quick)
+bench: bench-guests bench-burst-header ## guests next to the floor and native regex, the adversarial corpus, the Envoy filter (TINYGO_GUESTS=DIR, BENCH_ARGS=--quick)
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(CARGO) run --release -p bench-report -- --json $(BENCH_JSON) $(if $(TINYGO_GUESTS),--tinygo $(TINYGO_GUESTS)) $(BENCH_ARGS)
 	$(CARGO) run --release -q -p bench-report --bin adversarial
@@ -44,5 +46,8 @@ bench-simulator: bench-guests ## `simulator bench` on the shipped guests and the
 bench-criterion: ## criterion: native goregex vs regex, compile and match
 	$(CARGO) bench -p bench-report
 
-bench-http-server:
+bench-http-server: ## http-server under load on loopback: throughput and p99 (HTTP_LOAD_ARGS)
 	$(CARGO) run --release -p http-server --example load -- $(HTTP_LOAD_ARGS)
+
+bench-burst-header: build ## the Envoy filter in our proxy-wasm host: ns per request (cached path), module size
+	$(CARGO) bench -q -p burst-header --bench overhead -- $(BENCH_ARGS)
