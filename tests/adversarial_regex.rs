@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use integration_tests::{REGEX, load, node, pod, root};
 use serde_json::Value;
-use simulator::Status;
+use simulator_host::Status;
 
 /// Linear memory a guest may reach over the whole corpus (it never shrinks, so this is the
 /// peak). Before the bound, `\pL{1000}` alone left a guest at 45.8 MB.

@@ -203,7 +203,9 @@ fn unknown_cluster_is_a_logged_error_not_a_trap() {
 fn malformed_answers_keep_the_last_values_until_max_age() {
     let p = proxy();
     let mut w = worker(&p, CONFIG);
-    let bad: [(&[(&str, &str)], &str, &str); 5] = [
+    // (metrics answer headers, body, the warning logged)
+    type Answer<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let bad: [Answer; 5] = [
         (&OK, "<html>", "not JSON: expected a value at byte 0"),
         (&OK, "[1, 2]", "expected a JSON object, got an array"),
         (&OK, "", "empty body"),

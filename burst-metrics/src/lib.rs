@@ -154,7 +154,8 @@ pub fn build_maps(
         let value = header_value(&f);
         let namespace = hpa.metadata.namespace.as_deref().unwrap_or_default();
         let name = hpa.metadata.name.as_deref().unwrap_or_default();
-        maps.hpas.insert(format!("{namespace}/{name}"), value.clone());
+        maps.hpas
+            .insert(format!("{namespace}/{name}"), value.clone());
         let Some(spec) = &hpa.spec else { continue };
         if !spec
             .scale_target_ref
@@ -175,7 +176,9 @@ pub fn build_maps(
             .and_then(|d| d.spec.as_ref())
             .and_then(|s| s.template.metadata.as_ref())
             .and_then(|m| m.labels.as_ref());
-        let Some(pod_labels) = pod_labels else { continue };
+        let Some(pod_labels) = pod_labels else {
+            continue;
+        };
         let selector: Vec<(&String, &String)> = mapping
             .selector_labels
             .iter()
@@ -207,7 +210,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    pub(crate) fn hpa(ns: &str, name: &str, target: &str, max: i32, current: Option<i32>) -> HorizontalPodAutoscaler {
+    pub(crate) fn hpa(
+        ns: &str,
+        name: &str,
+        target: &str,
+        max: i32,
+        current: Option<i32>,
+    ) -> HorizontalPodAutoscaler {
         let mut status = json!({"desiredReplicas": 1});
         if let Some(c) = current {
             status["currentReplicas"] = json!(c);
@@ -235,10 +244,16 @@ mod tests {
             (0, Some(0), 0, 0),
         ] {
             let f = feedback(&hpa("default", "echo", "echo", max, current)).unwrap();
-            assert_eq!((f.target_load, f.current_load, f.max_load), (want_target, want_current, max));
+            assert_eq!(
+                (f.target_load, f.current_load, f.max_load),
+                (want_target, want_current, max)
+            );
         }
         let f = feedback(&hpa("default", "echo-hpa", "echo", 2, Some(1))).unwrap();
-        assert_eq!(header_value(&f), "service=default/echo, current-load=1, target-load=1, max-load=2");
+        assert_eq!(
+            header_value(&f),
+            "service=default/echo, current-load=1, target-load=1, max-load=2"
+        );
         let mut no_status = hpa("default", "echo", "echo", 2, Some(1));
         no_status.status = None;
         assert_eq!(feedback(&no_status), None);
@@ -250,14 +265,19 @@ mod tests {
             hpa("default", "echo-hpa", "echo", 2, Some(1)),
             hpa("shop", "cart", "cart", 10, Some(9)),
         ];
-        let deployments: Vec<Deployment> = vec![serde_json::from_value(json!({
-            "metadata": {"name": "echo", "namespace": "default"},
-            "spec": {"selector": {"matchLabels": {"app": "echo"}},
-                     "template": {"metadata": {"labels": {"app": "echo", "version": "v1"}}}}
-        }))
-        .unwrap()];
+        let deployments: Vec<Deployment> = vec![
+            serde_json::from_value(json!({
+                "metadata": {"name": "echo", "namespace": "default"},
+                "spec": {"selector": {"matchLabels": {"app": "echo"}},
+                         "template": {"metadata": {"labels": {"app": "echo", "version": "v1"}}}}
+            }))
+            .unwrap(),
+        ];
         let svc = |ns: &str, name: &str, app: &str| -> Service {
-            serde_json::from_value(json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": app}}})).unwrap()
+            serde_json::from_value(
+                json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": app}}}),
+            )
+            .unwrap()
         };
         let services = vec![
             svc("default", "echo", "echo"),
@@ -270,21 +290,33 @@ mod tests {
         let cart = "service=shop/cart, current-load=9, target-load=8, max-load=10";
         assert_eq!(
             m.hpas,
-            BTreeMap::from([("default/echo-hpa".into(), echo.into()), ("shop/cart".into(), cart.into())])
+            BTreeMap::from([
+                ("default/echo-hpa".into(), echo.into()),
+                ("shop/cart".into(), cart.into())
+            ])
         );
         assert_eq!(
             m.deployments,
-            BTreeMap::from([("default/echo".into(), echo.into()), ("shop/cart".into(), cart.into())])
+            BTreeMap::from([
+                ("default/echo".into(), echo.into()),
+                ("shop/cart".into(), cart.into())
+            ])
         );
         assert_eq!(
             m.services,
-            BTreeMap::from([("default/echo".into(), echo.into()), ("default/echo-canary".into(), echo.into())])
+            BTreeMap::from([
+                ("default/echo".into(), echo.into()),
+                ("default/echo-canary".into(), echo.into())
+            ])
         );
         let by_hpa = build_maps(
             &hpas,
             &deployments,
             &services,
-            &Mapping { target_kind: "StatefulSet".into(), ..Mapping::default() },
+            &Mapping {
+                target_kind: "StatefulSet".into(),
+                ..Mapping::default()
+            },
         );
         assert!(by_hpa.deployments.is_empty() && by_hpa.services.is_empty());
         assert_eq!(by_hpa.hpas.len(), 2);

@@ -41,7 +41,9 @@ async fn main() -> Result<()> {
     let source = match args.hpas {
         Some(hpas) => {
             // Fail fast on a bad file rather than on the first request.
-            burst_metrics::source::read_list::<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler>(&hpas)?;
+            burst_metrics::source::read_list::<
+                k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
+            >(&hpas)?;
             Source::Files {
                 hpas,
                 deployments: args.deployments,

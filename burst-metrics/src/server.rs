@@ -29,29 +29,38 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-fn maps(state: &AppState) -> Result<crate::Maps, Response> {
+/// An error answer: small to return (a `Response` is not), turned into one by the caller.
+type ErrorAnswer = Box<Response>;
+
+fn maps(state: &AppState) -> Result<crate::Maps, ErrorAnswer> {
     state.source.maps(&state.mapping).map_err(|e| {
         eprintln!("burst-metrics: {e:#}");
-        (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}\n")).into_response()
+        Box::new((StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}\n")).into_response())
     })
 }
 
-fn kind(kinds: &str) -> Result<Kind, Response> {
+fn kind(kinds: &str) -> Result<Kind, ErrorAnswer> {
     Kind::from_plural(kinds).ok_or_else(|| {
-        (StatusCode::NOT_FOUND, "expected /burstmetrics/{services|deployments|hpas}\n").into_response()
+        Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                "expected /burstmetrics/{services|deployments|hpas}\n",
+            )
+                .into_response(),
+        )
     })
 }
 
 async fn bulk(State(state): State<Arc<AppState>>, Path(kinds): Path<String>) -> Response {
     let kind = match kind(&kinds) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match maps(&state) {
         // As the seed: 204 when there is no HPA at all.
         Ok(m) if m.hpas.is_empty() => StatusCode::NO_CONTENT.into_response(),
         Ok(m) => Json(m.get(kind)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -61,13 +70,17 @@ async fn one(
 ) -> Response {
     let kind = match kind(&kinds) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match maps(&state) {
         Ok(m) => match m.get(kind).get(&format!("{namespace}/{name}")) {
-            Some(v) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], v.clone()).into_response(),
+            Some(v) => (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                v.clone(),
+            )
+                .into_response(),
             None => StatusCode::NO_CONTENT.into_response(),
         },
-        Err(r) => r,
+        Err(r) => *r,
     }
 }

@@ -49,7 +49,9 @@ impl Source {
                 deployments,
                 services,
             } => {
-                let own = |v: Vec<std::sync::Arc<_>>| v.iter().map(|a| (**a).clone()).collect::<Vec<_>>();
+                fn own<T: Clone>(v: Vec<std::sync::Arc<T>>) -> Vec<T> {
+                    v.iter().map(|a| (**a).clone()).collect()
+                }
                 build_maps(
                     &own(hpas.state()),
                     &own(deployments.state()),
@@ -82,7 +84,8 @@ impl Source {
 /// # Errors
 /// The file cannot be read, is not JSON, or an item is not the expected kind of object.
 pub fn read_list<K: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<K>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse_list(&text).with_context(|| format!("in {}", path.display()))
 }
 
@@ -112,7 +115,13 @@ pub fn parse_list<K: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<K>> 
 pub fn watch(client: Client) -> Source {
     fn spawn<K>(api: Api<K>) -> Store<K>
     where
-        K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+        K: kube::Resource<DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
     {
         let (reader, writer) = reflector::store();
         let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))

@@ -13,7 +13,9 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn app(hpas: PathBuf) -> axum::Router {
@@ -40,7 +42,11 @@ async fn get(app: &axum::Router, path: &str) -> (StatusCode, String, String) {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
 }
 
 const ECHO: &str = "service=default/echo, current-load=1, target-load=1, max-load=2";
@@ -72,10 +78,20 @@ async fn one_value() {
     let app = app(fixture("hpas.json"));
     assert_eq!(
         get(&app, "/burstmetrics/services/default/echo").await,
-        (StatusCode::OK, "text/plain; charset=utf-8".into(), ECHO.into())
+        (
+            StatusCode::OK,
+            "text/plain; charset=utf-8".into(),
+            ECHO.into()
+        )
     );
-    assert_eq!(get(&app, "/burstmetrics/services/default/nope").await.0, StatusCode::NO_CONTENT);
-    assert_eq!(get(&app, "/burstmetrics/pods").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, "/burstmetrics/services/default/nope").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        get(&app, "/burstmetrics/pods").await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(get(&app, "/healthz").await.2, "ok");
 }
 
@@ -85,11 +101,17 @@ async fn no_hpa_is_204_and_a_bad_file_is_500() {
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.json");
     std::fs::write(&empty, r#"{"items": []}"#).unwrap();
-    assert_eq!(get(&app(empty), "/burstmetrics/services").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&app(empty), "/burstmetrics/services").await.0,
+        StatusCode::NO_CONTENT
+    );
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"items": [{"spec": {"maxReplicas": "x"}}]}"#).unwrap();
     let (status, _, body) = get(&app(bad.clone()), "/burstmetrics/services").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(body.starts_with(&format!("in {}: item 0: ", bad.display())), "{body}");
+    assert!(
+        body.starts_with(&format!("in {}: item 0: ", bad.display())),
+        "{body}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,8 +21,11 @@ use common::proto::message::Map;
 use common::quantity::Quantity;
 use common::testing::{FakeHost, NodeBuilder, PodBuilder, unpack_score};
 
+/// A fuzz target: arbitrary bytes in, a panic is a finding.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name, for the corpus replay and `make fuzz`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("pod_proto", pod_proto),
     ("goregex", goregex),
     ("regex_guest", regex_guest),
@@ -35,11 +38,18 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 pub fn pod_proto(data: &[u8]) {
     let pod = PodView::new(data);
     let meta = pod.metadata();
-    let _ = (meta.name(), meta.generate_name(), meta.namespace(), meta.uid());
+    let _ = (
+        meta.name(),
+        meta.generate_name(),
+        meta.namespace(),
+        meta.uid(),
+    );
     let _ = meta.resource_version();
     walk_map(&meta.labels(), false);
     walk_map(&meta.annotations(), false);
-    let _ = meta.annotations().get("scheduler.wasmkwokwizardry.io/regex");
+    let _ = meta
+        .annotations()
+        .get("scheduler.wasmkwokwizardry.io/regex");
     let spec = pod.spec();
     let _ = (spec.node_name(), spec.scheduler_name(), spec.priority());
     let _ = (spec.priority_class_name(), pod.phase());
@@ -51,7 +61,13 @@ pub fn pod_proto(data: &[u8]) {
         walk_map(&c.resources().limits(), true);
     }
     for t in spec.tolerations().flatten() {
-        let _ = (t.key(), t.operator(), t.value(), t.effect(), t.toleration_seconds());
+        let _ = (
+            t.key(),
+            t.operator(),
+            t.value(),
+            t.effect(),
+            t.toleration_seconds(),
+        );
     }
 
     let node = NodeView::new(data);

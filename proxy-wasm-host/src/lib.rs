@@ -856,10 +856,11 @@ fn define_imports(linker: &mut Linker<HostState>) -> Result<()> {
             let shared = c.data().shared.clone();
             let mut store = lock(&shared);
             let cas = cas as u32;
-            if let Some((_, current)) = store.entries.get(&key) {
-                if cas != 0 && cas != *current {
-                    return status::CAS_MISMATCH;
-                }
+            if let Some((_, current)) = store.entries.get(&key)
+                && cas != 0
+                && cas != *current
+            {
+                return status::CAS_MISMATCH;
             }
             store.next_cas = store.next_cas.wrapping_add(1).max(1);
             let next = store.next_cas;

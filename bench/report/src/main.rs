@@ -428,13 +428,13 @@ fn section_patterns(
     floor: &FloorSection,
 ) -> Result<PatternSection, String> {
     // ---------------------------------------------------------------- issue 4
+    let (small, large) = (plan.small, plan.large);
     println!("## 2. Compile and match per pattern (issue 4)");
     println!();
     println!(
         "In the guest, at {small} nodes (half match each pattern): v1, v2, the floor and bench_regex in three settings run interleaved, round by round; compile warm = bench_regex Filter compiling once per call minus the same guest not compiling; compile cold = the same on the first Filter of fresh instances (goregex's class cache and the allocator empty; median of 15 pairs); match = bench_regex matching once per Filter minus not matching (the regex kept warm across cycles, as v2 keeps it); v1 − v2 = v1's per-Filter time (pod read + compile + match) minus v2's. Native: goregex and `regex` 1.x in this process, is_match over the same {small} node names."
     );
     println!();
-    let (small, large) = (plan.small, plan.large);
     let names_small: Vec<String> = (0..small).map(bench::node_name).collect();
     let opts_small = Options {
         node_counts: vec![small],
@@ -539,7 +539,7 @@ fn pattern_row(
             (&g10, &w10),
             (&g01, &w01),
         ],
-        &opts_small,
+        opts_small,
     );
     if let Some(e) = runs.iter().find_map(|r| r.error.as_ref()) {
         return Err(format!("pattern {name}: {e}"));

@@ -3,7 +3,7 @@
 
 mod pool;
 
-use self::pool::{Guest, PoolState, lock};
+use self::pool::{PoolState, lock};
 use crate::args::PluginArgs;
 use crate::events::{ClusterEvent, RecordedEvent};
 use crate::exports::{Exports, Hook};
@@ -14,9 +14,9 @@ use crate::module_info::{ImportKind, ModuleInfo, Sig};
 use crate::objects::{Cluster, PodObject};
 use crate::status::Status;
 use crate::wasi::WASI_FUNCTIONS;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::{Config, Engine, Linker, Module};
 
@@ -191,7 +191,10 @@ pub fn enable_module_cache(
         config.with_directory(dir);
     }
     let cache = wasmtime::Cache::new(config).map_err(|e| format!("{e:#}"));
-    let dir = cache.as_ref().map(|c| c.directory().clone());
+    let dir = cache
+        .as_ref()
+        .map(|c| c.directory().clone())
+        .map_err(Clone::clone);
     let _ = MODULE_CACHE.set(cache.ok());
     match MODULE_CACHE.get().and_then(Option::as_ref) {
         Some(c) => Ok(c.directory().clone()),

@@ -240,8 +240,10 @@ fn realistic_pod_decodes_with_k8s_pb() {
 
 #[test]
 fn scenario_nodes_decode_with_k8s_pb() {
-    let scenario: Value =
-        serde_json::from_str(include_str!("data/kubecon-na-2024-wizards.json")).unwrap();
+    let scenario: Value = serde_json::from_str(include_str!(
+        "../../cli/tests/data/kubecon-na-2024-wizards.json"
+    ))
+    .unwrap();
     let nodes = scenario["nodes"].as_array().unwrap();
     let cluster = Cluster::from_nodes_json(nodes).unwrap();
     assert_eq!(

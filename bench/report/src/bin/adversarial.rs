@@ -14,9 +14,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use bench_harness::fmt_bytes;
 use clap::Parser;
 use serde_json::{Value, json};
-use simulator::{Cluster, PluginArgs, PodObject, Status, WasmPlugin, bench::fmt_bytes};
+use simulator_host::{Cluster, PluginArgs, PodObject, Status, WasmPlugin};
 
 const ANNOTATION: &str = "scheduler.wasmkwokwizardry.io/regex";
 
