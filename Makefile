@@ -19,7 +19,7 @@ LOWER_BULK_MEMORY := sh common/tools/lower-bulk-memory.sh
 GUESTS      := regex-v1:regex_v1 regex-v2:regex_v2 fleet-score:fleet_score
 TEST_GUESTS := trap-guest:trap_guest
 
-.PHONY: all guests build setup run test lint unit extism clean help
+.PHONY: all guests build setup run test lint unit extism fuzz clean help
 
 all: build ## same as make build
 
@@ -58,13 +58,30 @@ build: guests ## build every guest: static/*.wasm (with autoscaler.wasm) and the
 run: guests ## build the shipped guests and schedule the demo scenario in the simulator
 	$(CARGO) run --release -q -p simulator -- run simulator/scenarios/demo.json
 
-lint: setup ## fmt check, clippy --all-targets -D warnings, cargo doc -D warnings
+lint: setup ## fmt check, clippy --all-targets -D warnings, cargo doc -D warnings, no citation of a document outside the repo
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
+	python3 tools/check-doc-refs.py
 
 unit: build ## cargo test --workspace (needs the built guests)
 	$(CARGO) test --workspace
+
+# Coverage-guided fuzzing (AFL++ through cargo-afl) of every parser of untrusted bytes: each target
+# of fuzz/ for FUZZ_SECS seconds, starting from fuzz/corpus/<target>; findings land in
+# target/afl/out/<target>/default/crashes. `make test` only replays the corpus (fuzz/tests/corpus.rs).
+FUZZ_SECS    ?= 600
+FUZZ_TARGETS ?= pod_proto goregex regex_guest fleet_score autoscale_review
+fuzz: ## fuzz every parser of untrusted bytes with AFL++ (FUZZ_SECS per target, default 600)
+	@command -v cargo-afl >/dev/null 2>&1 || $(CARGO) install cargo-afl --locked
+	@$(CARGO) afl config --build >/dev/null 2>&1 || true
+	CARGO_TARGET_DIR=target/afl $(CARGO) afl build --release -p fuzz-targets --features afl
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz_$$t: $(FUZZ_SECS) s"; \
+	  AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	    $(CARGO) afl fuzz -V $(FUZZ_SECS) -i fuzz/corpus/$$t -o target/afl/out/$$t target/afl/release/fuzz_$$t >target/afl/$$t.log 2>&1; \
+	  grep -E "^(execs_done|corpus_count|saved_crashes|saved_hangs)" target/afl/out/$$t/default/fuzzer_stats; \
+	done
 
 # The Agones autoscaler plugin in a real Extism host (the Python extism wheel, in .venv/).
 extism: build ## the autoscaler plugin in a real Extism host (Python extism wheel in .venv/)

@@ -1,4 +1,4 @@
-//! The conformance evaluator: computes the result of one test vector (schema: REFERENCE.md §E)
+//! The conformance evaluator: computes the result of one test vector (schema: docs/autoscaling.md §E)
 //! **without reading its `expected`**, compares with `expected`, and renders a table — so
 //! `simulator autoscale eval FILE [--json]` is a thin wrapper:
 //!

@@ -7,7 +7,7 @@ use std::any::{Any, TypeId};
 /// Keys are types (define a small struct per thing you store), so two plugins' entries can never
 /// collide and no downcast can fail. The SDK clears it at every `prefilter`; a plugin that does not
 /// export `prefilter` gets an empty state in every hook call, because without `prefilter` a guest
-/// cannot tell where one pod's cycle ends and the next begins (`ABI.md` §1.4).
+/// cannot tell where one pod's cycle ends and the next begins (`docs/abi.md` §1.4).
 ///
 /// ```
 /// # use common::CycleState;

@@ -1,12 +1,12 @@
 //! The guest runtime behind [`crate::export!`]: one function per export, turning the host's
-//! parameterless call into a call of the plugin's trait method and packing the answer (`ABI.md` §2.1).
+//! parameterless call into a call of the plugin's trait method and packing the answer (`docs/abi.md` §2.1).
 //!
 //! # State that survives a trap
 //!
 //! The plugin value, its cycle state and the cached pod live in a `thread_local!` slot that holds
 //! `Option<Box<Guest<P>>>`. Each call *moves* the box out of the slot, lends it to the plugin, and
 //! moves it back. If the plugin traps (a bug, or memory exhausted) the host reuses the instance
-//! (`MEASURED.md` pitfall 3), and the next call simply finds the slot empty and starts fresh — no
+//! (`docs/measured.md` pitfall 3), and the next call simply finds the slot empty and starts fresh — no
 //! borrow flag or lock was held across the trap to stay stuck forever. No static constructor is
 //! involved: the slot is `const`-initialised and the plugin is built on first use (there is no
 //! `_initialize` call).
@@ -85,7 +85,7 @@ fn with_guest<P, R>(
     result
 }
 
-/// Unreserve goes through whichever instance is scheduling now (`ABI.md` §1.3), which may hold
+/// Unreserve goes through whichever instance is scheduling now (`docs/abi.md` §1.3), which may hold
 /// another pod's cycle. Re-read the pod; keep the cycle state only if the cached pod is this pod.
 fn unreserve_entry<P, R>(
     guest: &mut Guest<P>,
@@ -296,7 +296,7 @@ pub fn enqueue<P: EnqueueExtensions>(spec: &Spec<P>) {
     });
 }
 
-/// Compile-time check of an export list against what the real host accepts (`ABI.md` §2.4) and
+/// Compile-time check of an export list against what the real host accepts (`docs/abi.md` §2.4) and
 /// handles well (§2.6). Panics (a compile error in a `const`) with the reason.
 pub const fn check_exports(hooks: &[&str]) {
     const KNOWN: [&str; 13] = [
@@ -359,7 +359,7 @@ pub const fn check_exports(hooks: &[&str]) {
     let all_binding = binding[0] && binding[1] && binding[2] && binding[3];
     if any_binding && !all_binding {
         panic!(
-            "export permit, prebind, bind and postbind together: otherwise the host leaks an instance per pod or binds on the wrong instance (ABI.md 2.6); Permit, PreBind, Bind and PostBind have no-op defaults"
+            "export permit, prebind, bind and postbind together: otherwise the host leaks an instance per pod or binds on the wrong instance (docs/abi.md 2.6); Permit, PreBind, Bind and PostBind have no-op defaults"
         );
     }
     // The group sets the host rejects at load time although real hooks are exported (§2.4).
@@ -383,7 +383,7 @@ pub const fn check_exports(hooks: &[&str]) {
     while i < REJECTED.len() {
         if set == REJECTED[i] {
             panic!(
-                "the host rejects this export set at load time (RP, FRP, FRB, FPB, SRP, FSRP, FRPB and SRPB, ABI.md 2.4): add score, or drop reserve or permit"
+                "the host rejects this export set at load time (RP, FRP, FRB, FPB, SRP, FSRP, FRPB and SRPB, docs/abi.md 2.4): add score, or drop reserve or permit"
             );
         }
         i += 1;
@@ -427,7 +427,7 @@ const fn str_eq(a: &str, b: &str) -> bool {
 
 /// Referenced by [`crate::export!`] when `normalizescore` is listed, to warn at compile time.
 #[deprecated(
-    note = "the upstream host copies NormalizeScore results back by position in random map order, so scores can land on the wrong nodes (ABI.md 3.3.4); prefer scores already in 0..100"
+    note = "the upstream host copies NormalizeScore results back by position in random map order, so scores can land on the wrong nodes (docs/abi.md 3.3.4); prefer scores already in 0..100"
 )]
 pub const fn normalizescore_is_mishandled_by_the_upstream_host() {}
 

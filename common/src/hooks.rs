@@ -85,7 +85,7 @@ pub trait Score {
 /// NormalizeScore (ScoreExtensions): rescales all of this plugin's scores at once.
 ///
 /// The upstream host copies the result back **by position in random map order**, so scores can
-/// land on the wrong nodes (`ABI.md` §3.3.4); [`crate::export!`] warns when it is exported.
+/// land on the wrong nodes (`docs/abi.md` §3.3.4); [`crate::export!`] warns when it is exported.
 pub trait NormalizeScore {
     /// Changes `scores` in place.
     fn normalize_score(
@@ -102,7 +102,7 @@ pub trait Reserve {
     fn reserve(&mut self, cycle: &mut CycleState, pod: &Pod, node_name: &str)
     -> Result<(), Status>;
 
-    /// Undoes [`Reserve::reserve`]. The host may run this on another pod's instance (`ABI.md`
+    /// Undoes [`Reserve::reserve`]. The host may run this on another pod's instance (`docs/abi.md`
     /// §1.3): the SDK re-reads the pod, and passes an empty cycle state unless it can tell the
     /// state belongs to this pod.
     fn unreserve(&mut self, cycle: &mut CycleState, pod: &Pod, node_name: &str);
@@ -119,7 +119,7 @@ pub enum PermitDecision {
 }
 
 /// Permit: the last hook of the scheduling cycle. Export it only with PreBind, Bind and PostBind
-/// (`ABI.md` §2.6).
+/// (`docs/abi.md` §2.6).
 pub trait Permit {
     /// Allows, delays or (with `Err`) rejects binding to `node_name`.
     fn permit(
@@ -185,7 +185,7 @@ pub trait PreFilterExtensions {
     ) -> Result<(), Status>;
 }
 
-/// A kind of object whose changes can make a pending pod schedulable (`ABI.md` §3.3.6).
+/// A kind of object whose changes can make a pending pod schedulable (`docs/abi.md` §3.3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Resource {

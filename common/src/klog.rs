@@ -2,13 +2,13 @@
 //!
 //! The host's `logSeverity` (0 info, 1 warning, 2 error, 3 fatal) is read once per instance and
 //! cached. A line below it is never formatted or sent, so a disabled `info!` in a hot hook costs a
-//! comparison, not a host call (`MEASURED.md` pitfall 9: with the default severity 0 every enabled
+//! comparison, not a host call (`docs/measured.md` pitfall 9: with the default severity 0 every enabled
 //! line is a host call and a klog write).
 //!
 //! Every line goes through the host's structured `logs` function with a non-empty key/value list,
 //! because that is the one with klog's usual rule (print when `severity >= logSeverity`); the
 //! unstructured `log` function prints only when `severity <= logSeverity` (an upstream inversion,
-//! `ABI.md` §3.3.8). The host drops warnings and fatal lines, so [`warning_s`] sends an info line with
+//! `docs/abi.md` §3.3.8). The host drops warnings and fatal lines, so [`warning_s`] sends an info line with
 //! a `severity=warning` pair.
 //!
 //! ```no_run

@@ -42,7 +42,7 @@
 //! # Pay for what you use
 //!
 //! - Only the hooks listed in [`export!`] are exported; the host skips every other hook entirely, so
-//!   an unused hook costs nothing per node (`ABI.md` §2.4).
+//!   an unused hook costs nothing per node (`docs/abi.md` §2.4).
 //! - Inputs are lazy: the pod is fetched on first read and kept for the cycle (when the plugin exports
 //!   `prefilter`, which marks cycle boundaries), the `v1.Node` only if [`NodeInfo::node`] is called.
 //!   A Filter that needs only the node name makes one host call.
@@ -123,7 +123,7 @@ pub mod __private {
 /// | `permit`, `prebind`, `bind`, `postbind` | the same | [`Permit`], [`PreBind`], [`Bind`], [`PostBind`] |
 ///
 /// The list is checked at compile time against the sets the real host refuses to load or
-/// mishandles (`ABI.md` §2.4, §2.6): e.g. `permit` without `bind`, `postbind` and `prebind` (leaks an
+/// mishandles (`docs/abi.md` §2.4, §2.6): e.g. `permit` without `bind`, `postbind` and `prebind` (leaks an
 /// instance per pod), filter+permit+bind without score (refused at load), or no main hook at all.
 ///
 /// The generated functions live in a module named `exports`: `#[no_mangle]` wasm exports on

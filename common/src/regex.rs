@@ -10,7 +10,7 @@
 //! escapes, nested repetition, `[[a-z]--x]`, ASCII `\d`…); see `goregex/RATIONALE.md`.
 //!
 //! Patterns longer than [`MAX_PATTERN_LEN`] are refused: a guest's linear memory never shrinks, so
-//! one huge pattern would cost the instance memory for good (`MEASURED.md` pitfall 6).
+//! one huge pattern would cost the instance memory for good (`docs/measured.md` pitfall 6).
 
 use core::fmt;
 

@@ -5,7 +5,7 @@
 
 use core::fmt;
 
-/// A framework status code, as `k8s.io/scheduler` passes it through (`ABI.md` §2.2).
+/// A framework status code, as `k8s.io/scheduler` passes it through (`docs/abi.md` §2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum Code {

@@ -44,7 +44,7 @@
 //! replicas, `need = 0` and `p = 0`: the first node scores 75 and the empty one 0: pack.
 //!
 //! No `normalizescore` is exported: scores are already in 0‥100, and the upstream host mishandles
-//! NormalizeScore (`ABI.md` §3.3.4).
+//! NormalizeScore (`docs/abi.md` §3.3.4).
 #![deny(missing_docs)]
 
 mod config;

@@ -1,7 +1,7 @@
 //! Go's `%q` / `strconv.Quote`, so reasons read exactly as the Go plugins' do.
 //!
 //! Rust's `{:?}` agrees with Go on printable ASCII, `\\`, `\"`, `\n`, `\t`, but not on other control
-//! characters (`\u{1}` vs Go's `\x01`) nor on several non-ASCII characters (`MEASURED.md` pitfall 8).
+//! characters (`\u{1}` vs Go's `\x01`) nor on several non-ASCII characters (`docs/measured.md` pitfall 8).
 //! Node names and most patterns are plain ASCII, so that case is a single copy.
 
 /// Appends `s` quoted as Go's `strconv.Quote` does.

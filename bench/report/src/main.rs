@@ -31,7 +31,7 @@ const UNICODE: &str = r"(?i)\pL+-\d+";
 const COMPILES: &str = "bench.wasmkwokwizardry.io/compiles";
 const MATCHES: &str = "bench.wasmkwokwizardry.io/matches";
 
-/// TinyGo figures measured in wazero (shared/abi/MEASURED.md), for the comparison lines.
+/// TinyGo figures measured in wazero (docs/measured.md), for the comparison lines.
 const TINYGO_V1_FILTER_NS_5000: f64 = 190_000.0;
 const TINYGO_V1_KIB: usize = 1144;
 const TINYGO_V2_KIB: usize = 1202;
@@ -283,7 +283,7 @@ fn print_intro() {
     println!("# make bench");
     println!();
     println!(
-        "Machine: {} CPU(s), load average {} — a shared, noisy machine: absolute figures move from run to run; compare the ratios, which are computed from this one run. The host is the simulator (wasmtime 48, Cranelift), not wazero: TinyGo figures quoted from MEASURED.md were measured in wazero.",
+        "Machine: {} CPU(s), load average {} — a shared, noisy machine: absolute figures move from run to run; compare the ratios, which are computed from this one run. The host is the simulator (wasmtime 48, Cranelift), not wazero: TinyGo figures quoted from docs/measured.md were measured in wazero.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         std::fs::read_to_string("/proc/loadavg")
             .ok()
@@ -358,7 +358,7 @@ fn section_floor(g: &Guests, plan: &Plan) -> Result<FloorSection, String> {
         verdict(flat.map(|r| r <= 1.25)),
     );
     println!(
-        "- v1 per Filter: {} at {small}, {} at {large} nodes; TinyGo v1 in wazero ~190 µs at 5000 (MEASURED.md): v1 is 1/{:.0} of it{}.",
+        "- v1 per Filter: {} at {small}, {} at {large} nodes; TinyGo v1 in wazero ~190 µs at 5000 (docs/measured.md): v1 is 1/{:.0} of it{}.",
         ns_or_dash(v1_small),
         ns_or_dash(v1_large),
         v1_large.map_or(0.0, |v| TINYGO_V1_FILTER_NS_5000 / v),

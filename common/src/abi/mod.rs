@@ -1,5 +1,5 @@
 //! The host ABI: imports from `k8s.io/scheduler`, `k8s.io/api` and `k8s.io/klog`, and the
-//! grow-and-retry buffer protocol (`ABI.md` §3.1).
+//! grow-and-retry buffer protocol (`docs/abi.md` §3.1).
 //!
 //! This is the only module with `unsafe` code, and only in [`wasm`]: each raw import sits right above
 //! its one safe wrapper. Off wasm32 the same safe functions are served by the fake host in

@@ -1,6 +1,6 @@
 //! Raw host imports, each directly above its safe wrapper.
 //!
-//! Soundness rests on two facts of the ABI (`ABI.md` §3.1):
+//! Soundness rests on two facts of the ABI (`docs/abi.md` §3.1):
 //! - a getter `(buf, limit) -> len` writes at most `limit` bytes at `buf`, and only when `len <= limit`;
 //! - a setter `(ptr, len)` only reads `len` bytes at `ptr`, and copies them before returning.
 //!

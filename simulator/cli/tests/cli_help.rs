@@ -14,6 +14,7 @@ fn every_subcommand_has_help_with_examples() {
         &["autoscale", "--help"],
         &["autoscale", "eval", "--help"],
         &["autoscale", "webhook", "--help"],
+        &["lint", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");

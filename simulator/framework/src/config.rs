@@ -8,7 +8,7 @@
 //!   point, then multiPoint plugins implementing it, then the point's other enabled plugins;
 //!   `disabled` at a point removes plugins there);
 //! - Score weights: the point's own `score.enabled` weight, else the multiPoint weight; 0 means 1;
-//! - wasm plugins are registered exactly as the real scheduler registers them (ABI.md §5.1): a
+//! - wasm plugins are registered exactly as the real scheduler registers them (docs/abi.md §5.1): a
 //!   `pluginConfig` entry whose args decode as the wasm `PluginConfig`, whose name is listed in
 //!   `plugins.multiPoint.enabled`. Where the real scheduler would silently not run a wasm plugin
 //!   (enabled only under `filter:`, `guestConfig` given as a map, …) a warning says so.

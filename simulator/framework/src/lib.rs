@@ -404,7 +404,7 @@ impl Framework {
     }
 
     /// Whether the plugin `name` implements `point` (for wasm plugins: whether the host exposes
-    /// that interface, ABI.md §2.4).
+    /// that interface, docs/abi.md §2.4).
     pub fn implements(&self, name: &str, point: Point) -> bool {
         self.impl_of(name)
             .is_some_and(|imp| self.hooks(imp).implements(point))

@@ -1,4 +1,4 @@
-//! The plugin's `args` in a KubeSchedulerConfiguration `pluginConfig` entry (ABI.md §5.1).
+//! The plugin's `args` in a KubeSchedulerConfiguration `pluginConfig` entry (docs/abi.md §5.1).
 
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +25,7 @@ pub struct PluginArgs {
     /// JSON (a YAML map is rejected, as the real plugin rejects it).
     #[serde(rename = "guestConfig", default, deserialize_with = "string_only")]
     pub guest_config: String,
-    /// `logSeverity`: 0 info (default), 1 warning, 2 error, 3 fatal (see ABI.md §3.3.8).
+    /// `logSeverity`: 0 info (default), 1 warning, 2 error, 3 fatal (see docs/abi.md §3.3.8).
     #[serde(rename = "logSeverity", default)]
     pub log_severity: i32,
     /// `Args`: the guest's argv (test-only in the real plugin; the upstream test guests pick their

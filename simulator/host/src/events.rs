@@ -1,7 +1,7 @@
 //! What guests tell the scheduler besides statuses: the cluster events they register from
-//! `enqueue` (ABI.md §3.3.6) and the events they record through the host's event recorder.
+//! `enqueue` (docs/abi.md §3.3.6) and the events they record through the host's event recorder.
 
-/// A cluster event the guest registered from `enqueue` (ABI.md §3.3.6).
+/// A cluster event the guest registered from `enqueue` (docs/abi.md §3.3.6).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClusterEvent {
     /// The resource string the host hands kube-scheduler, e.g. `Pod` or `storage.k8s.io/CSINode`.
@@ -88,7 +88,7 @@ pub struct EventReference {
     pub resource_version: String,
 }
 
-/// An event the guest sent through `handle.eventrecorder.eventf` (ABI.md §3.3.7).
+/// An event the guest sent through `handle.eventrecorder.eventf` (docs/abi.md §3.3.7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct RecordedEvent {

@@ -1,5 +1,5 @@
 //! Which hooks a guest exports, and which framework interfaces the host exposes for them
-//! (ABI.md §2.1, §2.4).
+//! (docs/abi.md §2.1, §2.4).
 
 use crate::module_info::{ModuleInfo, Val};
 use std::fmt;
@@ -40,7 +40,7 @@ pub enum Hook {
 }
 
 impl Hook {
-    /// Every hook, in the order of ABI.md §2.1.
+    /// Every hook, in the order of docs/abi.md §2.1.
     pub const ALL: [Hook; 15] = [
         Hook::Enqueue,
         Hook::PreFilter,
@@ -159,7 +159,7 @@ pub struct Groups {
 }
 
 impl fmt::Display for Groups {
-    /// Letters as in ABI.md §2.4, e.g. `FSRPB`, or `base` for the prefilter-only plugin.
+    /// Letters as in docs/abi.md §2.4, e.g. `FSRPB`, or `base` for the prefilter-only plugin.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = String::new();
         for (on, c) in [
@@ -251,7 +251,7 @@ impl Exports {
         Ok(Self { bits })
     }
 
-    /// Masks the interfaces (load step 10): the supported group sets of ABI.md §2.4.
+    /// Masks the interfaces (load step 10): the supported group sets of docs/abi.md §2.4.
     pub(crate) fn check_mask(&self) -> Result<(), String> {
         let g = self.groups();
         let set = (g.filter, g.score, g.reserve, g.permit, g.bind);

@@ -1,4 +1,4 @@
-//! The host modules `k8s.io/scheduler`, `k8s.io/api` and `k8s.io/klog` (ABI.md §3), the per-call
+//! The host modules `k8s.io/scheduler`, `k8s.io/api` and `k8s.io/klog` (docs/abi.md §3), the per-call
 //! context they read (§2.3) and the results they collect.
 
 use crate::events::{ClusterEvent, RecordedEvent};

@@ -1,4 +1,4 @@
-//! One guest instance: instantiation with the production host's module config (ABI.md §1.2),
+//! One guest instance: instantiation with the production host's module config (docs/abi.md §1.2),
 //! hook calls, and wazero-style error texts (§2.5).
 
 use crate::exports::{Exports, Hook};

@@ -1,11 +1,11 @@
-//! klog output as the production host prints it (ABI.md §3.3.8), captured instead of written to
+//! klog output as the production host prints it (docs/abi.md §3.3.8), captured instead of written to
 //! stderr.
 
 use crate::gofmt::quote_into;
 use std::fmt;
 
 /// The severity of a captured log line. The host only ever prints info and error lines: warning
-/// and fatal messages from the guest are dropped (ABI.md §3.3.8).
+/// and fatal messages from the guest are dropped (docs/abi.md §3.3.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
     /// `klog.Info`/`InfoS`: the header starts with `I`.

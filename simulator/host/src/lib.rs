@@ -1,7 +1,7 @@
 //! A local host for [kube-scheduler-wasm-extension] guests that behaves like the production host
 //! (Go + wazero) for every hook: the same loading steps and error texts, the same instance pool,
 //! host functions, encodings, klog quirks and trap messages. The contract it implements is
-//! `shared/abi/ABI.md`; section numbers in these docs refer to it.
+//! `docs/abi.md`; section numbers in these docs refer to it.
 //!
 //! It runs any guest built for that extension: the Rust guests of this workspace and TinyGo ones.
 //!

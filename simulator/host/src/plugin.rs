@@ -1,4 +1,4 @@
-//! The wasm plugin as kube-scheduler sees it: loading (ABI.md §1.1), the instance pool (§1.3) and
+//! The wasm plugin as kube-scheduler sees it: loading (docs/abi.md §1.1), the instance pool (§1.3) and
 //! one method per framework hook (§2).
 
 mod pool;
@@ -63,7 +63,7 @@ impl SchedulerPanic {
     }
 }
 
-/// PostFilter's nominating info (ABI.md §2.1).
+/// PostFilter's nominating info (docs/abi.md §2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PostFilterResult {
     /// What the guest sent through `result.nominated_node_name` ("" if nothing).
@@ -284,7 +284,7 @@ fn check_imports(info: &ModuleInfo) -> Result<(), String> {
 }
 
 impl WasmPlugin {
-    /// Loads a plugin the way the real factory does (ABI.md §1.1): `guestURL` is required, the
+    /// Loads a plugin the way the real factory does (docs/abi.md §1.1): `guestURL` is required, the
     /// guest is fetched (§5.2), compiled, checked, one instance is created eagerly (running
     /// `_start`), and the exports are masked. `cluster` is the scheduler snapshot the host
     /// functions read.

@@ -1,4 +1,4 @@
-//! Framework statuses as the host hands them to kube-scheduler (ABI.md §2.2).
+//! Framework statuses as the host hands them to kube-scheduler (docs/abi.md §2.2).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Fetching the guest from `guestURL` (ABI.md §5.2).
+//! Fetching the guest from `guestURL` (docs/abi.md §5.2).
 
 use std::io::Read as _;
 use std::time::Duration;

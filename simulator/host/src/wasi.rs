@@ -1,4 +1,4 @@
-//! The per-instance WASI preview1 configuration of the production host (ABI.md §1.2), built on
+//! The per-instance WASI preview1 configuration of the production host (docs/abi.md §1.2), built on
 //! `wasmtime-wasi`'s p1 implementation: one captured buffer for stdout and stderr, wazero's fake
 //! clocks, a deterministic random source, argv, and nothing else (no env, files or stdin).
 

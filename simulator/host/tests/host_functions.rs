@@ -1,4 +1,4 @@
-//! Host functions: the buffer protocol (ABI.md §3.1), what each hook sees (§2.3), the encodings
+//! Host functions: the buffer protocol (docs/abi.md §3.1), what each hook sees (§2.3), the encodings
 //! of §3.3 and the klog rules of §3.3.8.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 

@@ -1,4 +1,4 @@
-//! The instance pool of ABI.md §1.3, with upstream's pool tests (§6.2) and the hazards §1.3 lists.
+//! The instance pool of docs/abi.md §1.3, with upstream's pool tests (§6.2) and the hazards §1.3 lists.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 
 mod common;

@@ -1,4 +1,4 @@
-//! The JSON → protobuf encoding of pods and nodes (ABI.md §3.3.1, §4), checked byte by byte for
+//! The JSON → protobuf encoding of pods and nodes (docs/abi.md §3.3.1, §4), checked byte by byte for
 //! small objects and by decoding with k8s-pb (prost) for realistic ones.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 

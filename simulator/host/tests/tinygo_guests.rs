@@ -1,5 +1,5 @@
 //! The checked-in TinyGo guests of kubernetes-sigs/kube-scheduler-wasm-extension and
-//! wasmkwokwizardry/kubecon-na-2024, run through this host (ABI.md §6.2, §7). Their binaries are
+//! wasmkwokwizardry/kubecon-na-2024, run through this host (docs/abi.md §6.2, §7). Their binaries are
 //! not part of this repository: the tests are `#[ignore]`d and read them from the directory in
 //! `SIMULATOR_TINYGO_DIR`, with these names:
 //!
@@ -316,7 +316,7 @@ fn upstream_handle_and_cyclestate_guests() {
     );
     assert_eq!(p.rejected_waiting_pods(), ["handle-test"]);
 
-    // The SDK's GetWaitingPod decodes the whole buffer limit (ABI.md §8): with 8 zero bytes and
+    // The SDK's GetWaitingPod decodes the whole buffer limit (docs/abi.md §8): with 8 zero bytes and
     // garbage after them, the TinyGo protobuf decoder panics ("not implemented"), here as it would
     // on wazero, instead of upstream's expected "No waiting pod found" status.
     let p = load(

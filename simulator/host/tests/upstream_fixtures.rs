@@ -1,4 +1,4 @@
-//! The upstream `.wat` fixtures of ABI.md §6.1, reproduced in tests/fixtures, with the texts the
+//! The upstream `.wat` fixtures of docs/abi.md §6.1, reproduced in tests/fixtures, with the texts the
 //! production host gives for them.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 

@@ -1,4 +1,4 @@
-//! The per-instance module config (ABI.md §1.2) and failure handling (§2.5): `_start`, captured
+//! The per-instance module config (docs/abi.md §1.2) and failure handling (§2.5): `_start`, captured
 //! output, fake clocks, argv, proc_exit, traps and host panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad results
 

@@ -63,7 +63,7 @@ const LONG_VERSION: &str = concat!(
     version,
     long_version = LONG_VERSION,
     about = "Run kube-scheduler WASM plugins locally: schedule a cluster scenario, serve guests over HTTP, run fleet autoscaling policies.",
-    after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator bench static/regex_v1.wasm static/regex_v2.wasm"
+    after_help = "Examples:\n  simulator run simulator/scenarios/demo.json\n  simulator run simulator/scenarios/demo.json --config simulator/scenarios/demo-v2.yaml --json\n  simulator serve --dir static\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator bench static/regex_v1.wasm static/regex_v2.wasm\n  simulator lint static/*.wasm"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -92,6 +92,8 @@ enum Command {
     Autoscale(AutoscaleCommand),
     // No doc comment here: it would replace the `about` and drop the `long_about` of BenchArgs.
     Bench(bench::BenchArgs),
+    // No doc comment here either: LintArgs carries its own `about` and `long_about`.
+    Lint(guest_lint::cli::LintArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +143,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 enum AutoscaleCommand {
-    /// Evaluate a file of autoscaling test vectors (REFERENCE.md §E schema).
+    /// Evaluate a file of autoscaling test vectors (docs/autoscaling.md §E schema).
     #[command(
         long_about = "Compute each vector of a vectors file without looking at its `expected`, then compare: prints a table and `N passed, M failed, K skipped` (or, with --json, one `{\"id\": …, \"actual\": {…}}` line per vector). Exits 1 when a vector fails.",
         after_help = "Examples:\n  simulator autoscale eval autoscaling/tests/data/vectors.json\n  simulator autoscale eval my-vectors.json --json"
@@ -209,6 +211,7 @@ pub fn main() -> ExitCode {
         Command::Autoscale(AutoscaleCommand::Eval(a)) => autoscale::eval(&a),
         Command::Autoscale(AutoscaleCommand::Webhook(a)) => autoscale::webhook(&a),
         Command::Bench(a) => bench::run(&a).map_err(CliError),
+        Command::Lint(a) => Ok(guest_lint::cli::run(&a)),
     };
     match result {
         Ok(code) => code,

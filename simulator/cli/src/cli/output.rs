@@ -1,4 +1,4 @@
-//! `simulator run`'s output: a table per pod, or JSON lines (schema in README-cli.md).
+//! `simulator run`'s output: a table per pod, or JSON lines (schema in simulator/README.md).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The instance pool (upstream's `guestPool`, ABI.md §1.3): one scheduling instance, instances
+//! The instance pool (upstream's `guestPool`, docs/abi.md §1.3): one scheduling instance, instances
 //! pinned to pods in their binding cycle, and a FIFO of free ones; new instances only when none is
 //! free.
 
@@ -17,7 +17,7 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The instance pool's state: upstream's `guestPool` (ABI.md §1.3).
+/// The instance pool's state: upstream's `guestPool` (docs/abi.md §1.3).
 #[derive(Default)]
 pub(super) struct PoolState {
     /// The instance running the current scheduling cycle.
