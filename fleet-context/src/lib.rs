@@ -27,7 +27,7 @@
 //! let e = enrich::enrich(&meta, "games", &store, &Default::default()).unwrap();
 //! assert_eq!(e.labels, [("scheduler.wasmkwokwizardry.io/fleet".to_owned(), "lobby".to_owned())]);
 //! assert_eq!(e.annotations[0].1,
-//!     r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2}"#);
+//!     r#"{"replicas":2,"readyReplicas":0,"reservedReplicas":0,"allocatedReplicas":2,"allocations":0}"#);
 //! assert_eq!(enrich::json_patch(&meta, &e)[1]["path"], "/metadata/annotations");
 //! ```
 //!

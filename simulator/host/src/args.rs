@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// ignores unknown keys), deserialising rejects unknown keys so that typos surface.
 ///
 /// ```
-/// let args: simulator::PluginArgs = serde_json::from_str(
+/// let args: simulator_host::PluginArgs = serde_json::from_str(
 ///     r#"{"guestURL": "file://plugin.wasm", "guestConfig": "{\"reverse\": true}"}"#,
 /// ).unwrap();
 /// assert_eq!(args.guest_config, r#"{"reverse": true}"#);

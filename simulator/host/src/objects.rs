@@ -87,7 +87,7 @@ struct NodeEntry {
 ///
 /// ```
 /// use serde_json::json;
-/// let cluster = simulator::Cluster::from_nodes_json(&[
+/// let cluster = simulator_host::Cluster::from_nodes_json(&[
 ///     json!({"metadata": {"name": "node-a"}}),
 ///     json!({"metadata": {"name": "node-b"}}),
 /// ]).unwrap();
