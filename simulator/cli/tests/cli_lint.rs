@@ -20,7 +20,10 @@ fn shipped_guests_have_no_finding_that_breaks_or_degrades_them() {
         // Every guest gets its pin line; none gets an error or a warning.
         assert!(out.contains(&format!("{name}: info: sha256:")), "{out}");
     }
-    assert!(!out.contains(": error: ") && !out.contains(": warning: "), "{out}");
+    assert!(
+        !out.contains(": error: ") && !out.contains(": warning: "),
+        "{out}"
+    );
 }
 
 #[test]
@@ -50,5 +53,9 @@ fn a_guest_with_memory_copy_fails_with_exit_1() {
 fn an_unreadable_guest_exits_2() {
     let o = run(&["lint", "/nonexistent/guest.wasm"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/nonexistent/guest.wasm: cannot read"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/guest.wasm: cannot read"),
+        "{}",
+        stderr(&o)
+    );
 }
