@@ -114,7 +114,7 @@ pub struct RunArgs {
     /// Write the scenario back, with the placements (`spec.nodeName`), in the export format.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// With --output: rewrite each wasm plugin's guestURL to URL/<file name> in the written
+    /// With --output: rewrite each wasm plugin's guestURL to `URL/<file name>` in the written
     /// schedulerConfig (e.g. http://static-webserver/ for the real simulator).
     #[arg(long, value_name = "URL", requires = "output")]
     pub guest_url_base: Option<String>,
