@@ -580,6 +580,21 @@ fn code(r: Result<(), i32>) -> i32 {
     r.err().unwrap_or(status::OK)
 }
 
+/// A header from guest memory: the key lower-cased (Envoy's header maps are case-insensitive), the
+/// value as bytes; or the status to return.
+fn header_pair(
+    caller: &mut C<'_>,
+    kp: i32,
+    ks: i32,
+    vp: i32,
+    vs: i32,
+) -> Result<(String, Vec<u8>), i32> {
+    Ok((
+        text(caller, kp, ks)?.to_ascii_lowercase(),
+        read(caller, vp, vs)?,
+    ))
+}
+
 fn text(caller: &mut C<'_>, ptr: i32, len: i32) -> Result<String, i32> {
     String::from_utf8(read(caller, ptr, len)?).map_err(|_| status::BAD_ARGUMENT)
 }
@@ -765,9 +780,9 @@ fn define_imports(linker: &mut Linker<HostState>) -> Result<()> {
         ENV,
         "proxy_replace_header_map_value",
         |mut c: C<'_>, map: i32, kp: i32, ks: i32, vp: i32, vs: i32| -> i32 {
-            let (key, value) = match (text(&mut c, kp, ks), read(&mut c, vp, vs)) {
-                (Ok(k), Ok(v)) => (k.to_ascii_lowercase(), v),
-                (Err(e), _) | (_, Err(e)) => return e,
+            let (key, value) = match header_pair(&mut c, kp, ks, vp, vs) {
+                Ok(pair) => pair,
+                Err(e) => return e,
             };
             match map_mut(c.data_mut(), map) {
                 Some(m) => {
@@ -783,9 +798,9 @@ fn define_imports(linker: &mut Linker<HostState>) -> Result<()> {
         ENV,
         "proxy_add_header_map_value",
         |mut c: C<'_>, map: i32, kp: i32, ks: i32, vp: i32, vs: i32| -> i32 {
-            let (key, value) = match (text(&mut c, kp, ks), read(&mut c, vp, vs)) {
-                (Ok(k), Ok(v)) => (k.to_ascii_lowercase(), v),
-                (Err(e), _) | (_, Err(e)) => return e,
+            let (key, value) = match header_pair(&mut c, kp, ks, vp, vs) {
+                Ok(pair) => pair,
+                Err(e) => return e,
             };
             match map_mut(c.data_mut(), map) {
                 Some(m) => {
