@@ -64,8 +64,10 @@ lint: setup ## fmt check, clippy --all-targets -D warnings, cargo doc -D warning
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
 	python3 tools/check-doc-refs.py
 
-unit: build ## cargo test --workspace (needs the built guests)
+unit: build ## cargo test --workspace (needs the built guests), and the Envoy filter built for wasm32-wasip1
 	$(CARGO) test --workspace
+	$(CARGO) build -q --profile release-small --target $(WASM_TARGET) -p burst-header
+	BURST_HEADER_WASM=$(CURDIR)/target/$(WASM_TARGET)/release-small/burst_header.wasm $(CARGO) test -q -p burst-header --test filter
 
 # Coverage-guided fuzzing (AFL++ through cargo-afl) of every parser of untrusted bytes: each target
 # of fuzz/ for FUZZ_SECS seconds, starting from fuzz/corpus/<target>; findings land in

@@ -64,14 +64,18 @@ async fn main() -> Result<()> {
             selector_labels: args.selector_labels,
         },
     });
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    eprintln!("burst-metrics: listening on {}", args.listen);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    // The project's hardened server: limits, timeouts, connection cap, /healthz, and a drain of
+    // in-flight requests on SIGINT/SIGTERM (a Deployment's rollout sends SIGTERM).
+    let server = http_server::Server::bind(http_server::Config {
+        addr: args.listen.to_string(),
+        error_format: http_server::ErrorFormat::Json,
+        ..http_server::Config::default()
+    })
+    .with_context(|| format!("listening on {}", args.listen))?;
+    eprintln!("burst-metrics: listening on {}", server.local_addr());
+    server
+        .serve(router(state), http_server::shutdown_signal())
         .await?;
+    eprintln!("burst-metrics: stopped");
     Ok(())
 }

@@ -19,13 +19,13 @@ pub struct AppState {
     pub mapping: Mapping,
 }
 
-/// The routes: `/burstmetrics/{kinds}`, `/burstmetrics/{kinds}/{namespace}/{name}`, `/healthz`.
+/// The routes: `/burstmetrics/{kinds}`, `/burstmetrics/{kinds}/{namespace}/{name}` (`/healthz` is
+/// the server's, `http-server`).
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/burstmetrics/{kinds}", get(bulk))
         .route("/burstmetrics/{kinds}/", get(bulk))
         .route("/burstmetrics/{kinds}/{namespace}/{name}", get(one))
-        .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
 }
 
