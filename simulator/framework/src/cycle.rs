@@ -223,12 +223,17 @@ impl Framework {
 
     /// Runs `pod`'s scheduling cycle and, when a node is chosen, its binding cycle. A bound pod
     /// counts on its node for the following cycles, and its placement is in [`Framework::pods`].
+    /// With a [`crate::ControlPlane`], the pod is admitted by it first and the binding is reported
+    /// to it.
     pub fn schedule(&mut self, pod: &PreparedPod) -> CycleResult {
+        let admitted = self.admit(pod);
+        let pod = admitted.as_ref().unwrap_or(pod);
         let mut r = CycleResult::new(&pod.key);
         let chosen = self.scheduling_cycle(pod, &mut r);
         match chosen.and_then(|node| self.binding_cycle(pod, &node, &mut r).map(|()| node)) {
             Ok(node) => {
                 self.bind_to(pod, &node);
+                self.control_plane_bound(pod, &node);
                 r.outcome = Outcome::Scheduled;
                 r.reason = format!("Successfully assigned {} to {node}", pod.key);
                 r.node = Some(node);

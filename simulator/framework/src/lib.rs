@@ -54,6 +54,7 @@
 //! loaded plugins to time single hooks.
 
 mod config;
+mod control_plane;
 mod cycle;
 mod hooks;
 mod scenario;
@@ -69,6 +70,7 @@ pub use config::{
     ConfigError, Enabled, FrameworkPlugin, KNOWN_IN_TREE, PluginKind, Point, Profile,
     SchedulerConfig, parse_text,
 };
+pub use control_plane::ControlPlane;
 pub use scenario::{Scenario, is_pending, node_name_of, pod_key, priority_of};
 
 /// The node annotation `--track-load-feedback` keeps current:
@@ -259,6 +261,8 @@ pub struct Framework {
     cluster: Cluster,
     next_start_node_index: usize,
     uid_counter: usize,
+    /// Admission and controllers around the scheduler ([`Framework::set_control_plane`]).
+    control_plane: Option<Box<dyn ControlPlane>>,
 }
 
 fn node_zone(node: &Value) -> String {
@@ -372,6 +376,7 @@ impl Framework {
             cluster,
             next_start_node_index: 0,
             uid_counter: 0,
+            control_plane: None,
         };
         for point in Point::ALL {
             let names = fw.profile.plugins_at(point, |n, p| fw.implements(n, p));

@@ -2,6 +2,7 @@
 
 mod autoscale;
 mod bench;
+mod fleets;
 mod http;
 mod output;
 mod run;
@@ -126,6 +127,18 @@ pub struct RunArgs {
     /// keeping the annotation current would.
     #[arg(long)]
     pub track_load_feedback: bool,
+    /// Fleets and FleetAutoscalers (YAML or JSON, status included, as `fleet-context --fleets`):
+    /// game-server pods are enriched with their fleet's status and policy at the start of their
+    /// cycle, as fleet-context's admission webhook does; each bound one counts as one more Ready
+    /// replica of its fleet; node loads are derived from the game-server pods on each node.
+    #[arg(long, value_name = "FILE", conflicts_with = "track_load_feedback")]
+    pub fleets: Option<PathBuf>,
+    /// With --fleets: the target load of nodes without the target-load label.
+    #[arg(long, value_name = "N", requires = "fleets")]
+    pub target_load: Option<i64>,
+    /// With --fleets: the max load of nodes without the max-load label.
+    #[arg(long, value_name = "N", requires = "fleets")]
+    pub max_load: Option<i64>,
     /// Also print the klog lines the guests wrote during each cycle.
     #[arg(long)]
     pub logs: bool,

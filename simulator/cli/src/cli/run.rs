@@ -41,6 +41,22 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
     };
     let mut fw = Framework::new(profile, &scenario, options)
         .map_err(|e| CliError(format!("{}: {e}", config.source)))?;
+    if let Some(path) = &args.fleets {
+        let loads = fleet_context::load::LoadConfig {
+            default_target: args.target_load,
+            default_max: args.max_load,
+            ..Default::default()
+        };
+        let (fleets, warnings) = super::fleets::FleetContext::from_text(
+            &read_file(path)?,
+            &path.display().to_string(),
+            loads,
+        )?;
+        for w in warnings {
+            eprintln!("simulator: warning: {w}");
+        }
+        fw.set_control_plane(Box::new(fleets));
+    }
 
     let mut queue = fw.pending();
     if let Some(wanted) = &args.pod {
