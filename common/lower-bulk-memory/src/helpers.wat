@@ -8,7 +8,8 @@
 
   ;; memory.copy: $n bytes from $s to $d, overlapping or not.
   (func $memmove (param $d i32) (param $s i32) (param $n i32)
-    (local $size i64) (local $i i32) (local $x i64) (local $y i64)
+    (local $size i64) (local $i i32) (local $a i32)
+    (local $x i64) (local $y i64) (local $z i64) (local $w i64) (local $v i64)
     ;; Trap where memory.copy traps, before writing anything: s+n or d+n past the end of memory
     ;; (in 64 bits: no wrap-around; n = 0 is valid up to the end itself).
     (local.set $size (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
@@ -50,30 +51,65 @@
     ;; (d - s >= n in u32 covers both): each store lands below every byte still to be loaded.
     (if (i32.ge_u (i32.sub (local.get $d) (local.get $s)) (local.get $n))
       (then
-        ;; The last word, loaded before the loop can overwrite it, is stored last: it covers the
+        ;; The last word, loaded before the loops can overwrite it, is stored last: it covers the
         ;; 1..8 bytes the whole words leave.
         (local.set $x (i64.load (i32.sub (i32.add (local.get $s) (local.get $n)) (i32.const 8))))
-        (loop $words
-          (i64.store (i32.add (local.get $d) (local.get $i))
-                     (i64.load (i32.add (local.get $s) (local.get $i))))
-          (br_if $words
-            (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8)))
-                      (i32.sub (local.get $n) (i32.const 8)))))
+        ;; 32 bytes per iteration (four loads, then four stores) while 32 remain, then 8.
+        (block $done32
+          (loop $words32
+            (br_if $done32 (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (i32.const 32)))
+            (local.set $a (i32.add (local.get $s) (local.get $i)))
+            (local.set $y (i64.load (local.get $a)))
+            (local.set $z (i64.load offset=8 (local.get $a)))
+            (local.set $w (i64.load offset=16 (local.get $a)))
+            (local.set $v (i64.load offset=24 (local.get $a)))
+            (local.set $a (i32.add (local.get $d) (local.get $i)))
+            (i64.store (local.get $a) (local.get $y))
+            (i64.store offset=8 (local.get $a) (local.get $z))
+            (i64.store offset=16 (local.get $a) (local.get $w))
+            (i64.store offset=24 (local.get $a) (local.get $v))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $words32)))
+        (block $done8
+          (loop $words8
+            (br_if $done8 (i32.le_u (i32.sub (local.get $n) (local.get $i)) (i32.const 8)))
+            (i64.store (i32.add (local.get $d) (local.get $i))
+                       (i64.load (i32.add (local.get $s) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $words8)))
         (i64.store (i32.sub (i32.add (local.get $d) (local.get $n)) (i32.const 8)) (local.get $x))
         (return)))
     ;; Backward (the destination overlaps the source from above): from the end down, so each store
     ;; lands above every byte still to be loaded; the first word, loaded first, is stored last.
     (local.set $x (i64.load (local.get $s)))
     (local.set $i (local.get $n))
-    (loop $words
-      (i64.store (i32.add (local.get $d) (local.tee $i (i32.sub (local.get $i) (i32.const 8))))
-                 (i64.load (i32.add (local.get $s) (local.get $i))))
-      (br_if $words (i32.gt_u (local.get $i) (i32.const 8))))
+    (block $done32
+      (loop $words32
+        (br_if $done32 (i32.lt_u (local.get $i) (i32.const 32)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 32)))
+        (local.set $a (i32.add (local.get $s) (local.get $i)))
+        (local.set $y (i64.load (local.get $a)))
+        (local.set $z (i64.load offset=8 (local.get $a)))
+        (local.set $w (i64.load offset=16 (local.get $a)))
+        (local.set $v (i64.load offset=24 (local.get $a)))
+        (local.set $a (i32.add (local.get $d) (local.get $i)))
+        (i64.store (local.get $a) (local.get $y))
+        (i64.store offset=8 (local.get $a) (local.get $z))
+        (i64.store offset=16 (local.get $a) (local.get $w))
+        (i64.store offset=24 (local.get $a) (local.get $v))
+        (br $words32)))
+    (block $done8
+      (loop $words8
+        (br_if $done8 (i32.le_u (local.get $i) (i32.const 8)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 8)))
+        (i64.store (i32.add (local.get $d) (local.get $i))
+                   (i64.load (i32.add (local.get $s) (local.get $i))))
+        (br $words8)))
     (i64.store (local.get $d) (local.get $x)))
 
   ;; memory.fill: $n bytes at $d set to the low byte of $v.
   (func $memset (param $d i32) (param $v i32) (param $n i32)
-    (local $x i64) (local $i i32)
+    (local $x i64) (local $i i32) (local $a i32)
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $d)) (i64.extend_i32_u (local.get $n)))
                   (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
       (then (unreachable)))
@@ -99,9 +135,21 @@
         (if (local.get $n)
           (then (i64.store8 (local.get $d) (local.get $x))))
         (return)))
-    (loop $words
-      (i64.store (i32.add (local.get $d) (local.get $i)) (local.get $x))
-      (br_if $words
-        (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8)))
-                  (i32.sub (local.get $n) (i32.const 8)))))
+    ;; 32 bytes per iteration while 32 remain, then 8; the last word covers the rest.
+    (block $done32
+      (loop $words32
+        (br_if $done32 (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (i32.const 32)))
+        (local.set $a (i32.add (local.get $d) (local.get $i)))
+        (i64.store (local.get $a) (local.get $x))
+        (i64.store offset=8 (local.get $a) (local.get $x))
+        (i64.store offset=16 (local.get $a) (local.get $x))
+        (i64.store offset=24 (local.get $a) (local.get $x))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $words32)))
+    (block $done8
+      (loop $words8
+        (br_if $done8 (i32.le_u (i32.sub (local.get $n) (local.get $i)) (i32.const 8)))
+        (i64.store (i32.add (local.get $d) (local.get $i)) (local.get $x))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $words8)))
     (i64.store (i32.sub (i32.add (local.get $d) (local.get $n)) (i32.const 8)) (local.get $x))))

@@ -67,7 +67,10 @@ impl fmt::Display for Error {
                 "bulk-memory instructions in a module with {n} memories: only a module with exactly one memory (memory 0) is supported"
             ),
             Error::UnsupportedMemory(what) => {
-                write!(f, "bulk-memory instructions on {what}: only a 32-bit memory with 64 KiB pages is supported")
+                write!(
+                    f,
+                    "bulk-memory instructions on {what}: only a 32-bit memory with 64 KiB pages is supported"
+                )
             }
             Error::Encode(e) => write!(f, "re-encoding the module failed: {e}"),
         }
