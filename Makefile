@@ -10,8 +10,8 @@ WASM_TARGET := wasm32-wasip1
 GUEST_PROFILE := guest
 WASM_OUT    := target/$(WASM_TARGET)/$(GUEST_PROFILE)
 STATIC      := static
-# Every shipped guest is made free of memory.copy/memory.fill after the build (binaryen, via npm):
-# wazero < 1.9.0 built with Go >= 1.24 can trap on them (common/RATIONALE.md).
+# Every shipped guest is made free of memory.copy/memory.fill after the build (the workspace's
+# lower-bulk-memory tool): wazero < 1.9.0 built with Go >= 1.24 can trap on them (common/RATIONALE.md).
 LOWER_BULK_MEMORY := sh common/tools/lower-bulk-memory.sh
 
 # package name : module name. GUESTS ship in static/<module>.wasm; TEST_GUESTS are fixtures for the

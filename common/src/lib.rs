@@ -35,8 +35,9 @@
 //! Build it as a `cdylib` with `sh common/tools/build-guest.sh -p avoid` (any `cargo build`
 //! arguments): `cargo build --release --target wasm32-wasip1`, then every module built is rewritten
 //! without `memory.copy`/`memory.fill`, which trap in the upstream scheduler as it ships (wazero
-//! v1.7.2 built with Go 1.24; `common/RATIONALE.md`). It needs node and npm; binaryen, pinned, is
-//! installed on first use. Point the scheduler's plugin args at the module
+//! v1.7.2 built with Go 1.24; `common/RATIONALE.md`): each becomes a call to a word-wise
+//! `memmove`/`memset` added by this workspace's `lower-bulk-memory` tool (built by cargo on first
+//! use; nothing else to install). Point the scheduler's plugin args at the module
 //! (`guestURL: file:///plugins/avoid.wasm`), and check it first with `simulator lint avoid.wasm`.
 //!
 //! # Pay for what you use

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The SDK's guest build: `cargo build` for wasm32-wasip1, then every guest module it produced made
-# free of bulk-memory instructions (lower-bulk-memory.sh; why: common/RATIONALE.md).
+# free of bulk-memory instructions (lower-bulk-memory.sh, the workspace's lower-bulk-memory tool;
+# why: common/RATIONALE.md).
 #
 #   sh common/tools/build-guest.sh -p my-plugin        # any cargo build arguments
 #
