@@ -54,24 +54,21 @@ fn json_response(body: String) -> Response {
         .unwrap()
 }
 
-/// The echo HPA after the HPA controller scaled it to its maximum of 2.
-fn echo_scaled() -> Value {
+/// The fixture HPA `name` at `resource_version`.
+fn hpa(name: &str, resource_version: &str) -> Value {
     let mut hpa = items("hpas.json")
         .into_iter()
-        .find(|h| h["metadata"]["name"] == "echo")
+        .find(|h| h["metadata"]["name"] == name)
         .unwrap();
-    hpa["metadata"]["resourceVersion"] = json!("101");
-    hpa["status"]["currentReplicas"] = json!(2);
-    hpa["status"]["desiredReplicas"] = json!(2);
+    hpa["metadata"]["resourceVersion"] = json!(resource_version);
     hpa
 }
 
-fn cart_hpa() -> Value {
-    let mut hpa = items("hpas.json")
-        .into_iter()
-        .find(|h| h["metadata"]["name"] == "cart-hpa")
-        .unwrap();
-    hpa["metadata"]["resourceVersion"] = json!("102");
+/// The echo HPA after the HPA controller scaled it to its maximum of 2.
+fn echo_scaled() -> Value {
+    let mut hpa = hpa("echo", "101");
+    hpa["status"]["currentReplicas"] = json!(2);
+    hpa["status"]["desiredReplicas"] = json!(2);
     hpa
 }
 
@@ -85,7 +82,7 @@ async fn api(req: Request) -> Response {
         )),
         ("/apis/autoscaling/v2/horizontalpodautoscalers", true) => watch_stream(vec![
             json!({"type": "MODIFIED", "object": echo_scaled()}),
-            json!({"type": "DELETED", "object": cart_hpa()}),
+            json!({"type": "DELETED", "object": hpa("cart-hpa", "102")}),
         ]),
         ("/apis/apps/v1/deployments", false) => {
             json_response(list("DeploymentList", "apps/v1", "deployments.json"))
