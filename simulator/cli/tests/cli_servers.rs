@@ -598,3 +598,33 @@ fn the_webhook_refuses_to_start_with_a_policy_it_can_never_apply() {
         "simulator: error: --path /metrics: the server answers that path itself (GET /healthz, GET /metrics)\n"
     );
 }
+
+#[test]
+fn oversized_heads_and_targets_are_refused() {
+    let dir = TempDir::new("servers-limits");
+    let w = Proc::webhook(&buffer_policy(&dir), &[]);
+    // A head that never ends (1 MiB of one header; the cap is 32 KiB): 431 once the cap is
+    // reached, without waiting for the rest.
+    let mut s = w.connect();
+    let mut writer = s.try_clone().unwrap();
+    let flood = std::thread::spawn(move || {
+        let _ = writer.write_all(b"POST /scale HTTP/1.1\r\nHost: x\r\nX-Flood: ");
+        for _ in 0..16 {
+            if writer.write_all(&[b'a'; 64 * 1024]).is_err() {
+                break;
+            }
+        }
+    });
+    let r = read_response(&mut s);
+    assert_eq!(r.status, 431);
+    flood.join().unwrap();
+    // A 9 KiB target (the cap is 8 KiB): 414, in the webhook's JSON.
+    let long = format!("/scale?{}", "q".repeat(9 * 1024));
+    let r = w.request("POST", &long, SEED_REVIEW.as_bytes());
+    assert_eq!(r.status, 414);
+    assert_eq!(
+        r.text(),
+        r#"{"error":"request target is longer than 8192 bytes"}"#
+    );
+    assert_seed_answer(&w.request("POST", "/scale", SEED_REVIEW.as_bytes()));
+}

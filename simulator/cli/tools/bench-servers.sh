@@ -23,7 +23,7 @@ pid=
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT INT TERM
 
-# Starts the server given as arguments, waits for its first line and prints its host:port.
+# Starts the server given as arguments and waits for its first line; sets pid and addr (host:port).
 start() {
   "$SIM" "$@" >"$tmp/out" 2>/dev/null &
   pid=$!
@@ -33,7 +33,7 @@ start() {
     [ $i -lt 600 ] || { echo "bench-servers: $1 did not start" >&2; exit 1; }
     sleep 0.05
   done
-  sed -n 's|.* on https\{0,1\}://\([^/ ]*\).*|\1|p' "$tmp/out"
+  addr=$(sed -n 's|.* on https\{0,1\}://\([^/ ]*\).*|\1|p' "$tmp/out")
 }
 
 # SIGTERM, then the exit status must be 0 and the last line `stopped`.
@@ -56,14 +56,14 @@ EOF
 printf '%s' '{"kind":"FleetAutoscaleReview","request":{"uid":"sample-uid","name":"sample-fleet","namespace":"default","status":{"replicas":5,"readyReplicas":3,"reservedReplicas":1,"allocatedReplicas":2}}}' >"$tmp/review.json"
 
 status=0
-addr=$(start autoscale webhook --policy "$tmp/fas.yaml" --addr 127.0.0.1:0)
+start autoscale webhook --policy "$tmp/fas.yaml" --addr 127.0.0.1:0
 printf 'webhook: '
 "$LOAD" --addr "$addr" --path /scale --body-file "$tmp/review.json" "$@" || status=1
 stop
 
 mkdir "$tmp/static"
 head -c 102400 /dev/urandom >"$tmp/static/guest.wasm"
-addr=$(start serve --dir "$tmp/static" --addr 127.0.0.1:0)
+start serve --dir "$tmp/static" --addr 127.0.0.1:0
 printf 'serve:   '
 "$LOAD" --addr "$addr" --path /guest.wasm "$@" || status=1
 stop
