@@ -9,6 +9,8 @@
 #   make bench-criterion              criterion: native goregex vs regex, compile and match
 #   make bench-http-server            http-server under load: 20 keep-alive connections x 10 s on
 #                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
+#   make bench-simulator-servers      `simulator autoscale webhook` and `simulator serve` under the
+#                                     same load (HTTP_LOAD_ARGS): throughput, p99, errors
 #   make bench-adversarial            the adversarial regex corpus in both guests (also run by bench)
 #   make bench-burst-header           the Envoy filter in our proxy-wasm host: ns per request on the
 #                                     cached path vs a no-op module, and the module size (issue 13)
@@ -48,6 +50,12 @@ bench-criterion: ## criterion: native goregex vs regex, compile and match
 
 bench-http-server: ## http-server under load on loopback: throughput and p99 (HTTP_LOAD_ARGS)
 	$(CARGO) run --release -p http-server --example load -- $(HTTP_LOAD_ARGS)
+
+.PHONY: bench-simulator-servers
+bench-simulator-servers: ## `simulator autoscale webhook` and `simulator serve` under load on loopback (HTTP_LOAD_ARGS)
+	$(CARGO) build --release -p simulator
+	$(CARGO) build --release -p http-server --example load
+	sh simulator/cli/tools/bench-servers.sh $(HTTP_LOAD_ARGS)
 
 bench-burst-header: build ## the Envoy filter in our proxy-wasm host: ns per request (cached path), module size
 	$(CARGO) bench -q -p burst-header --bench overhead -- $(BENCH_ARGS)

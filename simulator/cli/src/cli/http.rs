@@ -1,70 +1,36 @@
-//! What `serve` and `autoscale webhook` share: starting a `tiny_http` server that stops cleanly on
-//! Ctrl-C, and small HTTP helpers.
+//! What `serve` and `autoscale webhook` share: the project's HTTP server (`http-server`: every
+//! connection its own task, header/body timeouts and size limits, a connection cap, `/healthz`,
+//! a drain on SIGINT/SIGTERM), bound with a warning for non-loopback addresses.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::process::ExitCode;
 
-use tiny_http::{Header, Response, Server};
+use http_server::axum::Router;
+use http_server::{Config, Server};
 
 use super::CliError;
 
-/// Binds `addr`, warns when it is not a loopback address, and makes Ctrl-C (SIGINT/SIGTERM)
-/// unblock the server so the request loop ends. Returns the server and the bound address.
-pub fn start(addr: &str, what: &str) -> Result<(Arc<Server>, SocketAddr), CliError> {
-    let server =
-        Server::http(addr).map_err(|e| CliError(format!("cannot listen on {addr}: {e}")))?;
-    let server = Arc::new(server);
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| CliError(format!("{addr}: not an IP address")))?;
+/// Binds `config` (and loads its TLS files), warning when the address is reachable from other
+/// machines. Every error of a bad flag comes from here, before anything is served.
+pub fn bind(config: Config, what: &str) -> Result<Server, CliError> {
+    let server = Server::bind(config).map_err(|e| CliError(e.to_string()))?;
+    let bound = server.local_addr();
     if !bound.ip().is_loopback() {
         eprintln!(
             "simulator: warning: {what} listens on {bound}, which is reachable from other machines"
         );
     }
-    let stopper = Arc::clone(&server);
-    ctrlc::set_handler(move || stopper.unblock())
-        .map_err(|e| CliError(format!("cannot handle Ctrl-C: {e}")))?;
-    Ok((server, bound))
+    Ok(server)
 }
 
-/// Adds a header (skipped if it is not valid ASCII, which the literals used here always are).
-pub fn with_header<R: std::io::Read>(resp: Response<R>, name: &str, value: &str) -> Response<R> {
-    match Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-        Ok(h) => resp.with_header(h),
-        Err(()) => resp,
-    }
+/// `http` or `https`, for the URL printed at start.
+pub fn scheme(server: &Server) -> &'static str {
+    if server.is_tls() { "https" } else { "http" }
 }
 
-/// Decodes `%XX` escapes; `None` for a malformed escape or bytes that are not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes() {
-        assert_eq!(percent_decode("%2e%2E/a%20b").as_deref(), Some("../a b"));
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%2"), None);
-        assert_eq!(percent_decode("%ff"), None);
-    }
+/// Serves `router` until SIGINT or SIGTERM, drains in-flight requests (at most 10 s), prints
+/// `stopped` and exits 0.
+pub fn run(server: Server, router: Router) -> Result<ExitCode, CliError> {
+    server.run(router).map_err(|e| CliError(e.to_string()))?;
+    println!("stopped");
+    Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,7 @@ enum Command {
     Run(RunArgs),
     /// Serve a directory of guests over HTTP for `guestURL: http://…`.
     #[command(
-        long_about = "Serve the files of a directory (the built guests in static/) over HTTP, GET and HEAD only, with Content-Type: application/wasm for .wasm files. Paths that leave the directory (.., %2e%2e, absolute paths, symlinks out of it) are refused. Binds loopback unless --addr says otherwise; logs each request to stderr; Ctrl-C stops it.",
+        long_about = "Serve the files of a directory (the built guests in static/) over HTTP, GET and HEAD only, with Content-Type: application/wasm for .wasm files. Paths that leave the directory (.., %2e%2e, absolute paths, symlinks out of it) are refused (403). GET /healthz answers 200 ok. Each connection is served on its own (a stalled or non-reading client holds up no other), with header and body timeouts, size limits and a connection cap. Binds loopback unless --addr says otherwise; logs each request to stderr (control characters escaped); SIGINT (Ctrl-C) or SIGTERM stops accepting, lets requests in flight finish (at most 10 s) and exits 0.",
         after_help = "Examples:\n  simulator serve\n  simulator serve --dir static --addr 127.0.0.1:8080\n  # then, in a scheduler config: guestURL: http://127.0.0.1:8080/regex_v2.wasm"
     )]
     Serve(ServeArgs),
@@ -164,8 +164,8 @@ enum AutoscaleCommand {
     Eval(EvalArgs),
     /// Answer Agones FleetAutoscaleReview requests from a FleetAutoscaler policy.
     #[command(
-        long_about = "An HTTP webhook autoscaler for Agones (FleetAutoscaler policy type Webhook): POST a FleetAutoscaleReview to the path and get it back with `response` filled from the policy of a FleetAutoscaler manifest (YAML or JSON; validated at start with Agones' rules). 400 with a JSON error for bad bodies, 405 for other methods, 404 for other paths, 413 over the body limit. Binds loopback unless --addr says otherwise; logs each decision to stderr; Ctrl-C stops it. TLS is not built in: put it behind a proxy or a Kubernetes Service with a caBundle-terminating sidecar.",
-        after_help = "Examples:\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  curl -s localhost:8000/scale -d '{\"request\":{\"uid\":\"u\",\"name\":\"f\",\"namespace\":\"default\",\"status\":{\"replicas\":5,\"readyReplicas\":3,\"reservedReplicas\":1,\"allocatedReplicas\":2}}}'"
+        long_about = "An HTTP webhook autoscaler for Agones (FleetAutoscaler policy type Webhook): POST a FleetAutoscaleReview to the path and get it back with `response` filled from the policy of a FleetAutoscaler manifest (YAML or JSON). The manifest is checked at start with Agones' rules, and a policy this webhook could never apply (an unknown or missing type, Webhook, Wasm, an empty chain, another kind of object) is refused before anything listens. 400 with a JSON error for bad bodies, 405 for other methods, 404 for other paths, 413 over the body limit, 408 for a body not received in 10 s. GET /healthz answers 200 ok; GET /metrics is Prometheus text (reviews by outcome, review latency, desired and current replicas per fleet, HTTP requests). --tls-cert/--tls-key serve HTTPS (for Agones' caBundle). Binds loopback unless --addr says otherwise; logs each decision to stderr; SIGINT (Ctrl-C) or SIGTERM stops accepting, lets reviews in flight finish (at most 10 s) and exits 0.",
+        after_help = "Examples:\n  simulator autoscale webhook --policy fleet-autoscaler.yaml\n  simulator autoscale webhook --policy fleet-autoscaler.yaml --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key\n  curl -s localhost:8000/metrics\n  curl -s localhost:8000/scale -d '{\"request\":{\"uid\":\"u\",\"name\":\"f\",\"namespace\":\"default\",\"status\":{\"replicas\":5,\"readyReplicas\":3,\"reservedReplicas\":1,\"allocatedReplicas\":2}}}'"
     )]
     Webhook(WebhookArgs),
 }
@@ -193,6 +193,12 @@ pub struct WebhookArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_body_bytes: u64,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The environment variable that controls the compiled-guest cache of `simulator run`: unset, the
