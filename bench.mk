@@ -11,6 +11,8 @@
 #                                     loopback (HTTP_LOAD_ARGS to change), throughput and p99
 #   make bench-simulator-servers      `simulator autoscale webhook` and `simulator serve` under the
 #                                     same load (HTTP_LOAD_ARGS): throughput, p99, errors
+#   make bench-fleet-context          fleet-context's /mutate over HTTPS on loopback, 200 fleets:
+#                                     latency percentiles at 1 and 8 connections (target p99 <= 5 ms)
 #   make bench-adversarial            the adversarial regex corpus in both guests (also run by bench)
 #   make bench-burst-header           the Envoy filter in our proxy-wasm host: ns per request on the
 #                                     cached path vs a no-op module, and the module size (issue 13)
@@ -56,6 +58,11 @@ bench-simulator-servers: ## `simulator autoscale webhook` and `simulator serve` 
 	$(CARGO) build --release -p simulator
 	$(CARGO) build --release -p http-server --example load
 	sh simulator/cli/tools/bench-servers.sh $(HTTP_LOAD_ARGS)
+
+.PHONY: bench-fleet-context
+bench-fleet-context: ## fleet-context's admission webhook over HTTPS on loopback: p50/p99 at 1 and 8 connections
+	$(CARGO) run -q --release -p fleet-context --example mutate_load -- 1 3000 200
+	$(CARGO) run -q --release -p fleet-context --example mutate_load -- 8 2000 200
 
 bench-burst-header: build ## the Envoy filter in our proxy-wasm host: ns per request (cached path), module size
 	$(CARGO) bench -q -p burst-header --bench overhead -- $(BENCH_ARGS)
