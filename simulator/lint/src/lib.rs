@@ -674,7 +674,7 @@ impl Module {
             severity: Severity::Error,
             code: "bulk-memory",
             message: format!(
-                "{c} memory.copy, {f} memory.fill, {i} memory.init: kube-scheduler-wasm-extension as upstream ships it (9b2791f: wazero v1.7.2, built with Go 1.24) can trap on them (`out of bounds memory access`) or crash; fixed in wazero v1.9.0. Lower them (binaryen's --llvm-memory-copy-fill-lowering; Rust guests: common/tools/build-guest.sh)"
+                "{c} memory.copy, {f} memory.fill, {i} memory.init: kube-scheduler-wasm-extension as upstream ships it (9b2791f: wazero v1.7.2, built with Go 1.24) can trap on them (`out of bounds memory access`) or crash; fixed in wazero v1.9.0. Lower them: `cargo run -p lower-bulk-memory -- GUEST.wasm` (memory.copy/memory.fill of any module, word-wise) or binaryen's --llvm-memory-copy-fill-lowering; Rust guests: common/tools/build-guest.sh"
             ),
         });
     }
