@@ -83,7 +83,7 @@ impl GuestLimits {
 pub(crate) fn duration_text(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         format!("{}s", d.as_secs())
-    } else if d < Duration::from_secs(1) && d.subsec_nanos() % 1_000_000 == 0 {
+    } else if d < Duration::from_secs(1) && d.subsec_nanos().is_multiple_of(1_000_000) {
         format!("{}ms", d.as_millis())
     } else {
         format!("{}s", d.as_secs_f64())
@@ -93,7 +93,7 @@ pub(crate) fn duration_text(d: Duration) -> String {
 /// `1 GiB`, `64 MiB`, `1536 KiB`, `100 bytes`: the largest binary unit that divides `n`.
 pub(crate) fn bytes_text(n: u64) -> String {
     for (unit, name) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
-        if n >= unit && n % unit == 0 {
+        if n >= unit && n.is_multiple_of(unit) {
             return format!("{} {name}", n / unit);
         }
     }

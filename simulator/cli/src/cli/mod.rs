@@ -188,7 +188,7 @@ impl RunArgs {
     /// The guests' deadline and memory cap from `--hook-timeout` and `--guest-memory-max`.
     pub fn guest_limits(&self) -> Result<simulator_host::GuestLimits, CliError> {
         let t = self.hook_timeout;
-        if !(t.is_finite() && t >= 0.0 && t <= 86_400.0) {
+        if !(t.is_finite() && (0.0..=86_400.0).contains(&t)) {
             return Err(CliError(format!(
                 "--hook-timeout {t}: expected a number of seconds from 0 to 86400"
             )));
