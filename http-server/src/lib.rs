@@ -50,7 +50,7 @@ mod tls;
 
 pub use body::{BodyLimits, BodyLimitsService, body_limits};
 pub use config::{Config, ErrorFormat, TlsFiles};
-pub use log::{LogNote, escape};
+pub use log::{LogNote, escape, escape_controls};
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, Metrics};
 pub use server::{Server, serve, shutdown_signal};
 pub use static_dir::static_dir;

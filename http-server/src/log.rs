@@ -35,10 +35,38 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_escape(c: char) -> bool {
+    is_terminal_control(c) || matches!(c, '"' | '\\')
+}
+
+/// Control characters (C0, DEL, C1) and the Unicode bidi/format controls that reorder or hide
+/// text: what must never reach a terminal raw.
+fn is_terminal_control(c: char) -> bool {
     c.is_control()
-        || matches!(c, '"' | '\\')
         // bidi embeddings/overrides/isolates, zero-width and line/paragraph separators
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// `s` with only the characters [`escape`] escapes for the terminal's sake (controls, bidi and
+/// format characters: `\u{1b}`, `\r`, `\n`, `\t`, `\u{202e}`), `"` and `\` left as they are: for
+/// tables and messages that print names and reasons from untrusted input (the simulator's
+/// `run` output), where quotes and backslashes are content. Borrowed when nothing needs escaping.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_terminal_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_terminal_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `PEER "METHOD TARGET" STATUS[ NOTE] (LATENCY ms)`.
@@ -77,6 +105,18 @@ mod tests {
         );
         assert_eq!(escape("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(escape("naïve ünïcode"), "naïve ünïcode");
+    }
+
+    #[test]
+    fn escape_controls_leaves_quotes_and_backslashes() {
+        assert!(matches!(
+            escape_controls(r#"regex "\d+""#),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_controls("\u{1b}[2J\r\nPod \"default/fake\": \\d\u{202e}"),
+            "\\u{1b}[2J\\r\\nPod \"default/fake\": \\d\\u{202e}"
+        );
     }
 
     #[test]

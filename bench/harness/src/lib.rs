@@ -223,7 +223,8 @@ pub struct Options {
     pub warmup: usize,
     /// Fresh instances timed for the instantiate figure.
     pub instantiations: usize,
-    /// After this much time at one node count, stop once `min_rounds` are measured.
+    /// After this much time at one node count (loading and warm-up included), stop once
+    /// `min_rounds` are measured; also bounds the fresh-instance samples.
     #[serde(serialize_with = "secs")]
     pub budget: Duration,
     /// Rounds measured even past the budget.
@@ -602,7 +603,11 @@ impl RunState {
         let plugin = workload.load(guest, n)?;
         let load_ns = t.elapsed().as_nanos() as f64;
         let nodes: Vec<String> = (0..n).map(node_name).collect();
+        // Warm-up counts against the budget: past it, no more warm-up rounds.
         for round in 0..opts.warmup {
+            if t.elapsed() > opts.budget {
+                break;
+            }
             cycle(&plugin, &workload.pod(round)?, &nodes)?;
         }
         plugin.reset_stats();
@@ -614,7 +619,7 @@ impl RunState {
             load_ns,
             per: Default::default(),
             totals: Vec::new(),
-            spent: Duration::ZERO,
+            spent: t.elapsed(),
             last: CycleTimes::default(),
             filter_calls: 0,
             score_calls: 0,
@@ -694,11 +699,16 @@ pub fn instantiate(
     guest: &Guest,
     workload: &Workload,
     samples: usize,
+    budget: Duration,
 ) -> Result<(f64, Vec<String>, Summary), String> {
     let t = Instant::now();
     let plugin = workload.load(guest, 0)?;
     let load_ns = t.elapsed().as_nanos() as f64;
-    let times = instantiate_times(&plugin, samples.max(1))?;
+    // Fresh instances until `samples`, or until the budget is spent (at least one).
+    let mut times = Vec::with_capacity(samples.max(1));
+    while times.len() < samples.max(1) && (times.is_empty() || t.elapsed() <= budget) {
+        times.extend(instantiate_times(&plugin, 1)?);
+    }
     let summary = Summary::of_durations(&times).ok_or_else(|| "no samples".to_string())?;
     Ok((load_ns, hooks(&plugin), summary))
 }
@@ -753,7 +763,7 @@ pub fn run_subjects(subjects: &[(&Guest, &Workload)], opts: &Options) -> Vec<Gue
                 "{}: load, {} fresh instances",
                 g.label, opts.instantiations
             ));
-            match instantiate(g, w, opts.instantiations) {
+            match instantiate(g, w, opts.instantiations, opts.budget) {
                 Ok((load_ns, exports, s)) => {
                     r.load_ns = Some(load_ns);
                     r.exports = exports;

@@ -47,7 +47,7 @@ fn defaults() {
     let o = a.options().unwrap();
     assert_eq!(
         (o.rounds, o.warmup, o.instantiations, o.min_rounds),
-        (21, 3, 31, 5)
+        (21, 3, 31, 1)
     );
     assert!(o.progress);
     let w = a.workload().unwrap();
@@ -89,7 +89,7 @@ fn workload_flags() {
     assert_eq!(w.guest_config, "{}");
     let o = a.options().unwrap();
     assert_eq!(o.node_counts, [10, 20]);
-    assert_eq!(o.min_rounds, 2);
+    assert_eq!(o.min_rounds, 1);
 }
 
 #[test]

@@ -413,6 +413,8 @@ pub struct Profile {
     pub warnings: Vec<String>,
     /// In-tree plugins of the profile that are not emulated, each named once.
     pub not_emulated: Vec<String>,
+    /// Where the configuration came from (as [`SchedulerConfig::source`]), for error messages.
+    pub source: String,
 }
 
 impl Profile {
@@ -551,6 +553,7 @@ impl Profile {
             percentage_of_nodes_to_score: pct,
             warnings,
             not_emulated,
+            source: source.to_string(),
         })
     }
 

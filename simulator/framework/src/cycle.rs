@@ -287,6 +287,13 @@ impl Framework {
     fn scheduling_cycle(&mut self, pod: &PreparedPod, r: &mut CycleResult) -> Result<String, Stop> {
         self.pre_enqueue(pod)?;
         let num_all = self.nodes.len();
+        if num_all == 0 {
+            // kube-scheduler's schedulePod returns ErrNoNodesAvailable before any plugin runs;
+            // schedulingCycle makes it UnschedulableAndUnresolvable with that text.
+            return Err(Stop::Unschedulable(
+                "no nodes available to schedule pods".into(),
+            ));
+        }
         let pre = match self.run_pre_filter(pod, r)? {
             PreFilterOutcome::Continue(pre) => pre,
             PreFilterOutcome::Rejected(st) => {

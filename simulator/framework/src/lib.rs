@@ -83,6 +83,8 @@ pub struct Options {
     /// When a pod is bound to a node with the [`LOAD_FEEDBACK_ANNOTATION`], add 1 to its
     /// `current-load`, as a controller keeping the annotation current would.
     pub track_load_feedback: bool,
+    /// The wasm guests' hook deadline and memory cap (the simulator's; production has none).
+    pub guest_limits: simulator_host::GuestLimits,
 }
 
 /// Setting up the framework failed: the message names the plugin and the problem.
@@ -315,8 +317,17 @@ impl Framework {
     ) -> Result<Framework, SetupError> {
         let src = &scenario.source;
         let nodes: Vec<Value> = scenario.nodes().to_vec();
-        let cluster = Cluster::from_nodes_json(&nodes)
-            .map_err(|e| SetupError(format!("{src}: nodes: {e}")))?;
+        let mut cluster = Cluster::new();
+        for n in &nodes {
+            cluster.add_node_json(n).map_err(|e| {
+                SetupError(format!(
+                    "{src}: node {:?}: {e}",
+                    n.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ))
+            })?;
+        }
         let mut node_infos = Vec::with_capacity(nodes.len());
         let mut node_index = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
@@ -328,6 +339,13 @@ impl Framework {
                 )));
             }
             node_infos.push(info);
+        }
+        let mut pod_keys = std::collections::HashSet::new();
+        for pod in scenario.pods() {
+            let key = pod_key(pod);
+            if !pod_keys.insert(key.clone()) {
+                return Err(SetupError(format!("{src}: two pods are named {key:?}")));
+            }
         }
         for pod in scenario.pods() {
             let bound = node_name_of(pod);
@@ -342,16 +360,20 @@ impl Framework {
 
         let mut wasm = Vec::new();
         for (name, args) in &profile.wasm {
-            let plugin = WasmPlugin::load(name, args, cluster.clone()).map_err(|e| {
-                SetupError(format!(
-                    "plugin {name:?} (guestURL {:?}): {}",
-                    args.guest_url,
-                    e.message()
-                ))
-            })?;
+            let plugin =
+                WasmPlugin::load_with_limits(name, args, cluster.clone(), options.guest_limits)
+                    .map_err(|e| {
+                        SetupError(format!(
+                            "{}: plugin {name:?} (guestURL {:?}): {}",
+                            profile.source,
+                            args.guest_url,
+                            e.message()
+                        ))
+                    })?;
             plugin.events_to_register().map_err(|e| {
                 SetupError(format!(
-                    "plugin {name:?}: EventsToRegister: {e} (the real kube-scheduler would not start)"
+                    "{}: plugin {name:?}: EventsToRegister: {e} (the real kube-scheduler would not start)",
+                    profile.source
                 ))
             })?;
             wasm.push(LoadedWasm {

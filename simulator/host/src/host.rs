@@ -333,6 +333,8 @@ pub(crate) struct HostState {
     pub shared: Arc<Shared>,
     pub snapshot: Arc<Snapshot>,
     pub call: CallCtx,
+    /// The linear-memory cap (`GuestLimits::memory_max`).
+    pub memory_cap: crate::limits::MemoryCap,
 }
 
 /// The NUL-terminated list decoding of the host (`fromNULTerminated`): empty elements and a

@@ -3,6 +3,7 @@
 
 use crate::exports::{Exports, Hook};
 use crate::host::{CallCtx, HostPanic, HostState, Shared};
+use crate::limits::{GuestLimits, MemoryCap, OverMemoryCap};
 use crate::module_info::ModuleInfo;
 use crate::wasi::{self, OutputBuffer};
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub(crate) struct Runtime {
     pub closed: AtomicBool,
     /// Bumped whenever the snapshot is replaced, so instances refresh their copy lazily.
     pub snapshot_generation: AtomicU64,
+    /// The simulator's deadline and memory cap (none in production).
+    pub limits: GuestLimits,
 }
 
 enum HookFn {
@@ -79,8 +82,21 @@ fn trap_text(t: &Trap) -> String {
     }
 }
 
-/// The error text wazero gives for a failed call, and the exit code if the module exited.
-pub(crate) fn describe(info: &ModuleInfo, e: &wasmtime::Error) -> (String, Option<i32>) {
+/// Whether a call failed on one of the simulator's own bounds (the deadline or the memory cap):
+/// the guest was stopped at an arbitrary point, so its instance is replaced.
+fn over_limit(e: &wasmtime::Error) -> bool {
+    matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt))
+        || e.downcast_ref::<OverMemoryCap>().is_some()
+}
+
+/// The error text wazero gives for a failed call, and the exit code if the module exited. A call
+/// stopped by the simulator's deadline or memory cap (which wazero does not have) says so, with
+/// the stack in wazero's format.
+pub(crate) fn describe(
+    info: &ModuleInfo,
+    limits: &GuestLimits,
+    e: &wasmtime::Error,
+) -> (String, Option<i32>) {
     if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
         return (
             format!("module closed with exit_code({})", exit.0),
@@ -112,6 +128,15 @@ pub(crate) fn describe(info: &ModuleInfo, e: &wasmtime::Error) -> (String, Optio
         }
         return (s, None);
     }
+    if let Some(cap) = e.downcast_ref::<OverMemoryCap>() {
+        return (format!("{cap}\nwasm stack trace:\n\t{stack}"), None);
+    }
+    if let Some(Trap::Interrupt) = e.downcast_ref::<Trap>() {
+        return (
+            format!("{}\nwasm stack trace:\n\t{stack}", limits.deadline_text()),
+            None,
+        );
+    }
     if let Some(t) = e.downcast_ref::<Trap>() {
         return (
             format!("wasm error: {}\nwasm stack trace:\n\t{stack}", trap_text(t)),
@@ -140,14 +165,23 @@ impl Runtime {
             shared: self.shared.clone(),
             snapshot: self.shared.snapshot(),
             call: CallCtx::default(),
+            memory_cap: MemoryCap {
+                max: self.limits.memory_max,
+            },
         };
         let generation = self.snapshot_generation.load(Ordering::Acquire);
         let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory_cap);
+        if self.limits.hook_timeout.is_some() {
+            // One deadline for instantiation and `_start` together.
+            store.epoch_deadline_trap();
+            store.set_epoch_deadline(self.limits.deadline_ticks());
+        }
         let fail = |out: &OutputBuffer, msg: String| decorate(&out.text(), "instantiate", &msg);
         let instance = match self.pre.instantiate(&mut store) {
             Ok(i) => i,
             Err(e) => {
-                let (msg, _) = describe(&self.info, &e);
+                let (msg, _) = describe(&self.info, &self.limits, &e);
                 return Err(fail(&out, msg));
             }
         };
@@ -165,7 +199,7 @@ impl Runtime {
                 Err(format!("expected {n_params} params, but passed 0"))
             } else {
                 start.call(&mut store, &[], &mut results).map_err(|e| {
-                    let (msg, exit) = describe(&self.info, &e);
+                    let (msg, exit) = describe(&self.info, &self.limits, &e);
                     match exit {
                         Some(0) => {
                             closed = Some(0);
@@ -243,6 +277,9 @@ impl Instance {
         } else {
             self.closed
         };
+        if rt.limits.hook_timeout.is_some() {
+            self.store.set_epoch_deadline(rt.limits.deadline_ticks());
+        }
         let r = match f {
             HookFn::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
             HookFn::I32(f) => f.call(&mut self.store, ()).map(|v| v as u32 as u64),
@@ -251,24 +288,42 @@ impl Instance {
         let result = match r {
             Ok(_) if closed_code.is_some() => {
                 let code = closed_code.unwrap_or_default();
-                Err(decorate(
+                let msg = decorate(
                     &self.out.text(),
                     export,
                     &format!("module closed with exit_code({code})"),
-                ))
+                );
+                Err((msg, false))
             }
             Ok(v) => Ok(v),
             Err(e) => {
-                let (msg, exit) = describe(&rt.info, &e);
+                let (msg, exit) = describe(&rt.info, &rt.limits, &e);
                 if exit.is_some() && self.closed.is_none() {
                     self.closed = exit;
                 }
-                Err(decorate(&self.out.text(), export, &msg))
+                let msg = decorate(&self.out.text(), export, &msg);
+                Err((msg, over_limit(&e)))
             }
         };
         self.store.data_mut().call.active = false;
         self.out.clear();
-        result.map_err(CallError::Failed)
+        result.map_err(|(msg, over)| {
+            CallError::Failed(if over { self.replace(rt, msg) } else { msg })
+        })
+    }
+
+    /// Replaces this instance by a fresh one after a call was stopped by the deadline or the
+    /// memory cap (the guest was interrupted mid-way: its heap, locks and globals cannot be
+    /// trusted, and its memory stays grown), so later calls run on a sane guest. Returns `msg`,
+    /// with the reason if no new instance could be made (the old one is then kept).
+    fn replace(&mut self, rt: &Runtime, msg: String) -> String {
+        match rt.instantiate() {
+            Ok(fresh) => {
+                *self = fresh;
+                msg
+            }
+            Err(e) => format!("{msg}\n(the instance could not be replaced: {e})"),
+        }
     }
 
     /// The context of the last call, with the results the guest set.

@@ -45,6 +45,7 @@ mod gojson;
 mod host;
 mod instance;
 mod klog;
+mod limits;
 mod module_info;
 mod objects;
 mod plugin;
@@ -57,6 +58,7 @@ pub use args::PluginArgs;
 pub use events::{ClusterEvent, EventReference, RecordedEvent};
 pub use exports::{Exports, ExtensionPoint, Groups, Hook};
 pub use klog::{LogLine, Severity};
+pub use limits::{DEFAULT_HOOK_TIMEOUT, DEFAULT_MEMORY_MAX, GuestLimits};
 pub use objects::{Cluster, PodObject};
 pub use plugin::{
     LoadError, NodeScore, PostFilterResult, SchedulerPanic, Stats, WasmPlugin, enable_module_cache,
@@ -71,7 +73,7 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 pub const UPSTREAM_ABI_COMMIT: &str = "9b2791f1bbea8ad75871433ca0a201d03edee714";
 pub use proto::{ObjectError, canonical_quantity};
 pub use status::{Status, code_name};
-pub use url::fetch_guest;
+pub use url::{MAX_INPUT_BYTES, fetch_guest, read_limited};
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use crate::exports::{Exports, Hook};
 use crate::host::{self, HOST_FUNCTIONS, HostState, Shared};
 use crate::instance::{CallError, Instance, Runtime, decorate};
 use crate::klog::{self, LogLine, Severity};
+use crate::limits::GuestLimits;
 use crate::module_info::{ImportKind, ModuleInfo, Sig};
 use crate::objects::{Cluster, PodObject};
 use crate::status::Status;
@@ -144,8 +145,11 @@ impl std::fmt::Debug for WasmPlugin {
     }
 }
 
-fn engine() -> Result<Engine, String> {
+fn engine(limits: &GuestLimits) -> Result<Engine, String> {
     let mut c = Config::new();
+    // The simulator's hook deadline (none in production): checks at function entries and loop
+    // back-edges, advanced by a timer thread per plugin.
+    c.epoch_interruption(limits.hook_timeout.is_some());
     // wazero prints at most 30 frames; one more tells whether to say frames were omitted.
     c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
     // wazero's CoreFeaturesV2: no tail calls, multi-memory, memory64, relaxed SIMD, …
@@ -289,13 +293,24 @@ impl WasmPlugin {
     /// `_start`), and the exports are masked. `cluster` is the scheduler snapshot the host
     /// functions read.
     pub fn load(name: &str, args: &PluginArgs, cluster: Cluster) -> Result<Self, LoadError> {
+        Self::load_with_limits(name, args, cluster, GuestLimits::default())
+    }
+
+    /// [`WasmPlugin::load`] with the given deadline and memory cap (`load` uses
+    /// [`GuestLimits::default`]).
+    pub fn load_with_limits(
+        name: &str,
+        args: &PluginArgs,
+        cluster: Cluster,
+        limits: GuestLimits,
+    ) -> Result<Self, LoadError> {
         let url = &args.guest_url;
         if url.is_empty() {
             return Err(LoadError::new("wasm: guestURL is required"));
         }
         let bytes = crate::url::fetch_guest(url)
             .map_err(|e| LoadError::new(format!("wasm: error reading guestURL {url}: {e}")))?;
-        Self::from_bytes(name, &bytes, args, cluster)
+        Self::from_bytes_with_limits(name, &bytes, args, cluster, limits)
     }
 
     /// Like [`WasmPlugin::load`], with the guest's bytes given directly (`args.guest_url` is
@@ -306,9 +321,20 @@ impl WasmPlugin {
         args: &PluginArgs,
         cluster: Cluster,
     ) -> Result<Self, LoadError> {
-        let engine =
-            engine().map_err(|e| LoadError::new(format!("wasm: error compiling guest: {e}")))?;
+        Self::from_bytes_with_limits(name, wasm, args, cluster, GuestLimits::default())
+    }
+
+    /// [`WasmPlugin::from_bytes`] with the given deadline and memory cap.
+    pub fn from_bytes_with_limits(
+        name: &str,
+        wasm: &[u8],
+        args: &PluginArgs,
+        cluster: Cluster,
+        limits: GuestLimits,
+    ) -> Result<Self, LoadError> {
         let compile_err = |e: String| LoadError::new(format!("wasm: error compiling guest: {e}"));
+        crate::url::check_wasm_magic(wasm).map_err(compile_err)?;
+        let engine = engine(&limits).map_err(compile_err)?;
         let module =
             Module::from_binary(&engine, wasm).map_err(|e| compile_err(format!("{e:#}")))?;
         let info = ModuleInfo::parse(wasm).map_err(|e| compile_err(e.to_string()))?;
@@ -363,7 +389,11 @@ impl WasmPlugin {
             counter: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             snapshot_generation: AtomicU64::new(0),
+            limits,
         };
+        if let Some(tick) = limits.tick() {
+            crate::limits::start_ticker(&rt.engine, tick).map_err(compile_err)?;
+        }
         let first = rt.instantiate().map_err(pool_err)?;
         let plugin = Self {
             name: name.to_string(),
@@ -935,7 +965,7 @@ mod tests {
     fn wasi_table_matches_wasmtime_wasi() {
         // Every function wazero's module exports must be defined by wasmtime-wasi with the same
         // signature, or guests importing it would link here but not in production (or vice versa).
-        let engine = engine().unwrap();
+        let engine = engine(&GuestLimits::NONE).unwrap();
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut HostState| &mut s.wasi)
             .unwrap();

@@ -340,8 +340,9 @@ fn invalid_objects_are_errors() {
     );
     let e = PodObject::from_json(&json!({"spec": {"overhead": {"cpu": "1x"}}})).unwrap_err();
     assert!(
-        e.to_string()
-            .starts_with("Pod.spec.overhead: quantities must match the regular expression"),
+        e.to_string().starts_with(
+            r#"Pod.spec.overhead["cpu"]: "1x": quantities must match the regular expression"#
+        ),
         "{e}"
     );
     assert!(PodObject::from_json(&json!([])).is_err());

@@ -35,10 +35,54 @@ impl From<simulator_framework::SetupError> for CliError {
     }
 }
 
-/// Reads a file, naming it in the error.
+/// How an input is named in messages: its path, or `stdin` for `-`.
+pub fn input_name(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads a text input (a scenario, a configuration, vectors): a file, or stdin for `-`. At most
+/// [`simulator_host::MAX_INPUT_BYTES`] (the cap on guests too), and a NUL byte ends the read at
+/// once (no JSON or YAML has one: `/dev/zero` fails on its first block). The error names the input.
 pub fn read_file(path: &std::path::Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError(format!("{}: {}", path.display(), io_text(&e))))
+    let name = input_name(path);
+    let fail = |e: std::io::Error| CliError(format!("{name}: {}", io_text(&e)));
+    let bytes = if path.as_os_str() == "-" {
+        simulator_host::read_limited(
+            NoNul(std::io::stdin().lock(), 0),
+            simulator_host::MAX_INPUT_BYTES,
+        )
+    } else {
+        let f = std::fs::File::open(path).map_err(fail)?;
+        simulator_host::read_limited(NoNul(f, 0), simulator_host::MAX_INPUT_BYTES)
+    }
+    .map_err(fail)?;
+    String::from_utf8(bytes).map_err(|e| {
+        CliError(format!(
+            "{name}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// A reader that fails on the first NUL byte (text inputs never contain one).
+struct NoNul<R>(R, u64);
+
+impl<R: std::io::Read> std::io::Read for NoNul<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if let Some(i) = buf[..n].iter().position(|&b| b == 0) {
+            return Err(std::io::Error::other(format!(
+                "binary data (a NUL byte at offset {}), not JSON or YAML text",
+                self.1 + i as u64
+            )));
+        }
+        self.1 += n as u64;
+        Ok(n)
+    }
 }
 
 /// An I/O error without Rust's ` (os error N)` suffix.
@@ -100,7 +144,7 @@ enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario: a kube-scheduler-simulator export (JSON) with `nodes`, `pods` and optionally
-    /// `schedulerConfig`.
+    /// `schedulerConfig`; `-` reads it from stdin.
     pub scenario: PathBuf,
     /// A KubeSchedulerConfiguration (YAML or JSON) to use instead of the scenario's
     /// `schedulerConfig`.
@@ -142,6 +186,56 @@ pub struct RunArgs {
     /// Also print the klog lines the guests wrote during each cycle.
     #[arg(long)]
     pub logs: bool,
+    /// The longest one guest hook call (or a guest's `_start`) may run, in seconds; past it the
+    /// call is an Error (the real scheduler would hang) and the instance is replaced. 0: none.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub hook_timeout: f64,
+    /// The largest linear memory a guest may grow to (bytes, or with Ki/Mi/Gi); past it the call
+    /// is an Error (the real scheduler's guest may run out of memory) and the instance is
+    /// replaced. 0: none (wasm32's 4 GiB).
+    #[arg(long, default_value = "1Gi", value_name = "BYTES")]
+    pub guest_memory_max: String,
+}
+
+impl RunArgs {
+    /// The guests' deadline and memory cap from `--hook-timeout` and `--guest-memory-max`.
+    pub fn guest_limits(&self) -> Result<simulator_host::GuestLimits, CliError> {
+        let t = self.hook_timeout;
+        if !(t.is_finite() && (0.0..=86_400.0).contains(&t)) {
+            return Err(CliError(format!(
+                "--hook-timeout {t}: expected a number of seconds from 0 to 86400"
+            )));
+        }
+        let memory = parse_bytes(&self.guest_memory_max).ok_or_else(|| {
+            CliError(format!(
+                "--guest-memory-max {:?}: expected bytes, e.g. 268435456, 256Mi or 1Gi",
+                self.guest_memory_max
+            ))
+        })?;
+        Ok(simulator_host::GuestLimits {
+            hook_timeout: (t > 0.0).then(|| std::time::Duration::from_secs_f64(t)),
+            memory_max: (memory > 0).then_some(memory),
+        })
+    }
+}
+
+/// `1048576`, `64Ki`, `256Mi`, `1Gi` (also `K`/`M`/`G` as powers of 1000).
+fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "K" | "k" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +337,18 @@ pub fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parses_byte_sizes() {
+        assert_eq!(super::parse_bytes("1Gi"), Some(1 << 30));
+        assert_eq!(super::parse_bytes("256Mi"), Some(256 << 20));
+        assert_eq!(super::parse_bytes("4096"), Some(4096));
+        assert_eq!(super::parse_bytes("2M"), Some(2_000_000));
+        assert_eq!(super::parse_bytes("0"), Some(0));
+        assert_eq!(super::parse_bytes("1.5Gi"), None);
+        assert_eq!(super::parse_bytes("Gi"), None);
+        assert_eq!(super::parse_bytes("99999999999Gi"), None);
+    }
+
     #[test]
     fn version_names_the_host_wasmtime_and_abi_commit() {
         let v = super::LONG_VERSION;

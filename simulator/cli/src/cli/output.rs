@@ -1,7 +1,9 @@
 //! `simulator run`'s output: a table per pod, or JSON lines (schema in simulator/README.md).
 
 use std::fmt;
+use std::io::{self, Write};
 
+use http_server::escape_controls as esc;
 use serde_json::{Map, Value, json};
 use simulator_framework::{
     CycleResult, Framework, NodePlugin, Outcome, PluginKind, Point, Profile,
@@ -34,33 +36,35 @@ pub struct Header<'a> {
 }
 
 /// The profile and its plugins, before the first pod.
-pub fn print_header(h: &Header<'_>) {
+pub fn print_header(w: &mut dyn Write, h: &Header<'_>) -> io::Result<()> {
     let fw = h.framework;
     let p = fw.profile();
-    println!(
+    writeln!(
+        w,
         "Profile {:?}: {} node{}, {} pod{} to schedule",
         p.scheduler_name,
         h.nodes,
         plural(h.nodes),
         h.pods,
         plural(h.pods)
-    );
+    )?;
     let scorers = fw.plugins_at(Point::Score);
-    for w in fw.wasm_plugins() {
-        let exports = w.plugin.exports();
+    for wp in fw.wasm_plugins() {
+        let exports = wp.plugin.exports();
         let hooks: Vec<String> = exports.hooks().iter().map(ToString::to_string).collect();
-        let weight = if scorers.contains(&w.name.as_str()) {
-            format!(", score weight {}", fw.weight(&w.name))
+        let weight = if scorers.contains(&wp.name.as_str()) {
+            format!(", score weight {}", fw.weight(&wp.name))
         } else {
             String::new()
         };
-        println!(
+        writeln!(
+            w,
             "  wasm plugin   {}  {}  (exports {}; groups {}{weight})",
-            w.name,
-            w.guest_url,
+            esc(&wp.name),
+            esc(&wp.guest_url),
             hooks.join(" "),
             exports.groups()
-        );
+        )?;
     }
     let mut emulated = Vec::new();
     let mut framework = Vec::new();
@@ -84,17 +88,29 @@ pub fn print_header(h: &Header<'_>) {
                 }
             })
             .collect();
-        println!("  emulated      {}", list.join(", "));
+        writeln!(w, "  emulated      {}", list.join(", "))?;
     }
     if !framework.is_empty() {
-        println!("  framework     {}", framework.join(", "));
+        writeln!(w, "  framework     {}", framework.join(", "))?;
     }
     if !p.not_emulated.is_empty() {
-        println!(
+        writeln!(
+            w,
             "  not emulated  {} (left out of every cycle)",
             p.not_emulated.join(", ")
-        );
+        )?;
     }
+    Ok(())
+}
+
+/// `text` with control characters escaped line by line, the lines after the first indented by
+/// `indent`: multi-line reasons (a trap's stack) stay readable, and no line of them can start at
+/// column 0 or drive the terminal.
+fn esc_lines(text: &str, indent: &str) -> String {
+    text.split('\n')
+        .map(|l| esc(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
 }
 
 fn sort_by_default_order(names: &mut [String]) {
@@ -122,13 +138,13 @@ fn weighted(p: &NodePlugin) -> String {
 }
 
 /// A pod's table.
-pub fn print_table(r: &CycleResult, logs: bool) {
-    println!();
+pub fn print_table(w: &mut dyn Write, r: &CycleResult, logs: bool) -> io::Result<()> {
+    writeln!(w)?;
     let verdict = match (r.outcome, &r.node) {
-        (Outcome::Scheduled, Some(n)) => format!("scheduled on {n}"),
+        (Outcome::Scheduled, Some(n)) => format!("scheduled on {}", esc(n)),
         (o, _) => o.as_str().to_string(),
     };
-    println!("Pod {}: {verdict}", r.pod);
+    writeln!(w, "Pod {}: {verdict}", esc(&r.pod))?;
 
     // Pod-level statuses worth showing: every wasm plugin's, and any other that is not plain
     // Success/Skip or that limited the nodes.
@@ -143,17 +159,18 @@ pub fn print_table(r: &CycleResult, logs: bool) {
         } else {
             s.point.to_string()
         };
-        let mut line = format!("  {point:<10} {:<24} {}", s.plugin, code_name(s.code));
+        let mut line = format!("  {point:<10} {:<24} {}", esc(&s.plugin), code_name(s.code));
         if wasm && !s.exported {
             line.push_str(" (not exported: the host's default)");
         }
         if let Some(n) = &s.node_names {
-            line.push_str(&format!("  nodes [{}]", n.join(" ")));
+            let names: Vec<_> = n.iter().map(|n| esc(n)).collect();
+            line.push_str(&format!("  nodes [{}]", names.join(" ")));
         }
         if !s.reason.is_empty() {
-            line.push_str(&format!("  {}", s.reason));
+            line.push_str(&format!("  {}", esc_lines(&s.reason, "  ")));
         }
-        println!("{}", line.trim_end());
+        writeln!(w, "{}", line.trim_end())?;
     }
 
     if !r.nodes.is_empty() {
@@ -170,21 +187,21 @@ pub fn print_table(r: &CycleResult, logs: bool) {
             for (i, p) in n.plugins.iter().enumerate() {
                 rows.push([
                     if i == 0 {
-                        n.node.clone()
+                        esc(&n.node).into_owned()
                     } else {
                         String::new()
                     },
-                    p.plugin.clone(),
+                    esc(&p.plugin).into_owned(),
                     p.code.map_or("-".into(), code_name),
                     opt(p.score),
                     opt(p.normalized),
                     weighted(p),
-                    p.reason.clone(),
+                    esc(&p.reason).into_owned(),
                 ]);
             }
             if n.plugins.is_empty() {
                 rows.push([
-                    n.node.clone(),
+                    esc(&n.node).into_owned(),
                     "(no filter plugin)".into(),
                     String::new(),
                     String::new(),
@@ -227,39 +244,43 @@ pub fn print_table(r: &CycleResult, logs: bool) {
                     }
                 }
             }
-            println!("{}", line.trim_end());
+            writeln!(w, "{}", line.trim_end())?;
         }
     }
     if r.outcome == Outcome::Scheduled {
         let best = r.nodes.iter().filter_map(|n| n.total).max();
-        let ties: Vec<&str> = r
+        let ties: Vec<String> = r
             .nodes
             .iter()
             .filter(|n| n.total.is_some() && n.total == best && Some(&n.node) != r.node.as_ref())
-            .map(|n| n.node.as_str())
+            .map(|n| esc(&n.node).into_owned())
             .collect();
         if r.feasible_nodes == 1 {
-            println!("  only one node passed Filter: chosen without scoring");
+            writeln!(w, "  only one node passed Filter: chosen without scoring")?;
         } else if !ties.is_empty() {
-            println!(
+            writeln!(
+                w,
                 "  tie with {} (total {}): ties go to the node listed first in the scenario",
                 ties.join(", "),
                 best.unwrap_or_default()
-            );
+            )?;
         }
     }
     if let Some(n) = &r.nominated_node {
-        println!("  nominated node: {n}");
+        writeln!(w, "  nominated node: {}", esc(n))?;
     }
-    println!("  {}", r.reason.replace('\n', "\n  "));
+    writeln!(w, "  {}", esc_lines(&r.reason, "  "))?;
     if logs {
         for (plugin, line) in &r.logs {
-            println!(
-                "  log {plugin}: {}",
-                line.to_string().replace('\n', "\n    ")
-            );
+            writeln!(
+                w,
+                "  log {}: {}",
+                esc(plugin),
+                esc_lines(&line.to_string(), "    ")
+            )?;
         }
     }
+    Ok(())
 }
 
 fn code_json(code: Option<i32>) -> Value {
@@ -267,7 +288,7 @@ fn code_json(code: Option<i32>) -> Value {
 }
 
 /// A pod's JSON line.
-pub fn print_json(r: &CycleResult) {
+pub fn print_json(w: &mut dyn Write, r: &CycleResult) -> io::Result<()> {
     let mut nodes = Map::new();
     let mut totals = Map::new();
     for n in &r.nodes {
@@ -322,11 +343,11 @@ pub fn print_json(r: &CycleResult) {
         "stages": stages,
         "logs": logs,
     });
-    println!("{line}");
+    writeln!(w, "{line}")
 }
 
 /// The final JSON line.
-pub fn print_json_summary(c: &Counts, p: &Profile) {
+pub fn print_json_summary(w: &mut dyn Write, c: &Counts, p: &Profile) -> io::Result<()> {
     let line = json!({"summary": {
         "scheduled": c.scheduled,
         "unschedulable": c.unschedulable,
@@ -335,5 +356,5 @@ pub fn print_json_summary(c: &Counts, p: &Profile) {
         "notEmulated": p.not_emulated,
         "warnings": p.warnings,
     }});
-    println!("{line}");
+    writeln!(w, "{line}")
 }

@@ -28,6 +28,7 @@ pub(crate) fn encode(msg: &'static Msg, json: &Value) -> Result<Vec<u8>, ObjectE
     let mut path = Path {
         root: msg.name,
         parts: Vec::new(),
+        key: None,
     };
     message(msg, obj, &mut path, &mut out)?;
     Ok(out)
@@ -36,6 +37,8 @@ pub(crate) fn encode(msg: &'static Msg, json: &Value) -> Result<Vec<u8>, ObjectE
 struct Path {
     root: &'static str,
     parts: Vec<&'static str>,
+    /// The key of the map entry being encoded, named by [`Path::invalid`].
+    key: Option<String>,
 }
 
 impl Path {
@@ -56,6 +59,9 @@ impl Path {
         for p in &self.parts {
             field.push('.');
             field.push_str(p);
+        }
+        if let Some(k) = &self.key {
+            field.push_str(&format!("[{k:?}]"));
         }
         ObjectError(format!("{field}: {what}"))
     }
@@ -140,7 +146,10 @@ fn message(
                             card: Card::Always,
                             ty: f.ty,
                         };
-                        single(&vf, value, path, &mut entry)?;
+                        path.key = Some(k.clone());
+                        let r = single(&vf, value, path, &mut entry);
+                        path.key = None;
+                        r?;
                         put_bytes(out, f.num, &entry);
                     }
                 }
@@ -232,12 +241,10 @@ fn single(
         Ty::Quantity => {
             let s = match v {
                 None => "0".to_string(),
-                Some(Value::String(s)) => {
-                    quantity::canonical(s.trim()).map_err(|e| path.invalid(e))?
-                }
-                Some(Value::Number(n)) => {
-                    quantity::canonical(&n.to_string()).map_err(|e| path.invalid(e))?
-                }
+                Some(Value::String(s)) => quantity::canonical(s.trim())
+                    .map_err(|e| path.invalid(format!("{s:?}: {e}")))?,
+                Some(Value::Number(n)) => quantity::canonical(&n.to_string())
+                    .map_err(|e| path.invalid(format!("{n}: {e}")))?,
                 Some(other) => return Err(path.mismatch(other, "resource.Quantity")),
             };
             let mut buf = Vec::new();
