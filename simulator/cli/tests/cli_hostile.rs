@@ -53,7 +53,10 @@ fn a_closed_stdout_ends_the_run_quietly_and_output_is_still_written() {
     let pods = placed["pods"].as_array().unwrap();
     assert_eq!(pods.len(), 2000);
     // Every pod was scheduled after stdout closed: 40 pods of 100m fit each 4-CPU node.
-    let placed = pods.iter().filter(|p| p["spec"]["nodeName"].is_string()).count();
+    let placed = pods
+        .iter()
+        .filter(|p| p["spec"]["nodeName"].is_string())
+        .count();
     assert_eq!(placed, 120);
 }
 
