@@ -78,9 +78,10 @@ fuzz: ## fuzz every parser of untrusted bytes with AFL++ (FUZZ_SECS per target, 
 	@command -v cargo-afl >/dev/null 2>&1 || $(CARGO) install cargo-afl --locked
 	@$(CARGO) afl config --build >/dev/null 2>&1 || true
 	CARGO_TARGET_DIR=target/afl $(CARGO) afl build --release -p fuzz-targets --features afl
+	@mkdir -p target/afl/out
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz_$$t: $(FUZZ_SECS) s"; \
-	  AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	  AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 	    $(CARGO) afl fuzz -V $(FUZZ_SECS) -i fuzz/corpus/$$t -o target/afl/out/$$t target/afl/release/fuzz_$$t >target/afl/$$t.log 2>&1; \
 	  grep -E "^(execs_done|corpus_count|saved_crashes|saved_hangs)" target/afl/out/$$t/default/fuzzer_stats; \
 	done
