@@ -60,22 +60,27 @@ fn a_closed_stdout_ends_the_run_quietly_and_output_is_still_written() {
     assert_eq!(placed, 120);
 }
 
-#[test]
-fn an_unwritable_output_fails_before_any_guest_runs() {
-    let dir = TempDir::new("unwritable");
-    let spin = dir.wat("spin_filter");
-    let s = dir.write(
+/// A scenario of one node, one pod and one wasm plugin `name` built from the WAT `fixture`.
+fn one_guest(dir: &TempDir, name: &str, fixture: &str) -> String {
+    let guest = dir.wat(fixture);
+    dir.write(
         "s.json",
         scenario(
             &[node("a")],
             &[pod("p", &[])],
             Some(config(&[(
-                "Spin",
+                name,
                 0,
-                json!({"guestURL": format!("file://{spin}")}),
+                json!({"guestURL": format!("file://{guest}")}),
             )])),
         ),
-    );
+    )
+}
+
+#[test]
+fn an_unwritable_output_fails_before_any_guest_runs() {
+    let dir = TempDir::new("unwritable");
+    let s = one_guest(&dir, "Spin", "spin_filter");
     let missing = dir.path("no/such/dir/out.json");
     let o = run(&["run", &s, "--output", missing.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
@@ -318,19 +323,7 @@ fn a_looping_guest_is_an_error_at_the_hook_deadline() {
 #[test]
 fn a_memory_hog_is_an_error_at_the_memory_cap() {
     let dir = TempDir::new("hog");
-    let hog = dir.wat("hog_filter");
-    let s = dir.write(
-        "s.json",
-        scenario(
-            &[node("a")],
-            &[pod("p", &[])],
-            Some(config(&[(
-                "Hog",
-                0,
-                json!({"guestURL": format!("file://{hog}")}),
-            )])),
-        ),
-    );
+    let s = one_guest(&dir, "Hog", "hog_filter");
     let o = run(&["run", &s, "--json", "--guest-memory-max", "8Mi"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let (pods, _) = json_lines(&o);
