@@ -585,11 +585,7 @@ impl Framework {
                 Value::from(load.to_string()),
             );
         }
-        if self.cluster.add_node_json(&self.nodes[i]).is_ok() {
-            for w in &self.wasm {
-                w.plugin.set_cluster(self.cluster.clone());
-            }
-        }
+        self.nodes_changed(&[i]);
     }
 }
 

@@ -114,6 +114,10 @@ impl ControlPlane for FleetContext {
     }
 
     fn bound(&mut self, pod: &Value, nodes: &mut [Value]) -> Vec<usize> {
+        // Not a game-server pod: neither its fleet's status nor any node load changes.
+        let Some(placed) = placement(pod) else {
+            return Vec::new();
+        };
         if let Ok(meta) = PodMeta::from_pod(pod) {
             let ns = namespace(&meta);
             let fleet = meta
@@ -122,7 +126,6 @@ impl ControlPlane for FleetContext {
                 .and_then(|l| l.get(&self.options.fleet_label))
                 .cloned();
             if let Some(fleet) = fleet
-                && placement(pod).is_some()
                 && let Some(mut status) = self.store.fleet(&ns, &fleet).and_then(|v| v.status)
             {
                 // The server starts and turns Ready: Agones counts it in the fleet's status.
@@ -131,9 +134,7 @@ impl ControlPlane for FleetContext {
                 self.store.learn_status(&ns, &fleet, status);
             }
         }
-        if let Some(p) = placement(pod) {
-            self.loads.apply(Event::PodApplied(p));
-        }
+        self.loads.apply(Event::PodApplied(placed));
         self.write_loads(nodes)
     }
 }
